@@ -1,0 +1,79 @@
+import type { PublishedSegment } from './playlist/published.js'
+
+/** What an origin path names. Everything served comes from this map: nothing is looked up on disk by URL. */
+export type Resource =
+  | { kind: 'playlist'; render: (base: string) => string | null }
+  | { kind: 'segment'; segment: PublishedSegment }
+  | { kind: 'torrent'; segment: PublishedSegment }
+  /** Bytes proxied from upstream on request (init segments, keys, byte-range resources). */
+  | { kind: 'proxy'; url: string; contentType: string; segments: () => readonly PublishedSegment[] }
+
+export interface CatalogEvents {
+  /** The last published copy of an infohash is gone: its swarm can be pruned. */
+  onInfoHashGone: (infoHash: string) => void
+  onSegmentDropped: (segment: PublishedSegment) => void
+}
+
+/** The origin's path table, plus the set of infohashes it currently publishes (what the tracker admits). */
+export class Catalog {
+  private readonly resources = new Map<string, Resource>()
+  private readonly infoHashes = new Map<string, number>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+
+  constructor(private readonly events: CatalogEvents) {}
+
+  get(path: string): Resource | undefined {
+    return this.resources.get(path)
+  }
+
+  set(path: string, resource: Resource): void {
+    this.resources.set(path, resource)
+  }
+
+  publishSegment(segment: PublishedSegment): void {
+    this.resources.set(segment.path, { kind: 'segment', segment })
+    this.resources.set(`${segment.path}.torrent`, { kind: 'torrent', segment })
+    const hash = segment.torrent.infoHash
+    this.infoHashes.set(hash, (this.infoHashes.get(hash) ?? 0) + 1)
+  }
+
+  /** Keeps a segment that left the playlist downloadable for `graceMs`, then forgets it. */
+  retireSegment(segment: PublishedSegment, graceMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      this.dropSegment(segment)
+    }, graceMs)
+    timer.unref()
+    this.timers.add(timer)
+  }
+
+  isPublished(infoHash: string): boolean {
+    return this.infoHashes.has(infoHash)
+  }
+
+  get publishedInfoHashes(): number {
+    return this.infoHashes.size
+  }
+
+  get size(): number {
+    return this.resources.size
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+  }
+
+  private dropSegment(segment: PublishedSegment): void {
+    if (this.resources.get(segment.path)?.kind === 'segment') this.resources.delete(segment.path)
+    this.resources.delete(`${segment.path}.torrent`)
+    const hash = segment.torrent.infoHash
+    const count = (this.infoHashes.get(hash) ?? 1) - 1
+    if (count > 0) this.infoHashes.set(hash, count)
+    else {
+      this.infoHashes.delete(hash)
+      this.events.onInfoHashGone(hash)
+    }
+    this.events.onSegmentDropped(segment)
+  }
+}

@@ -1,0 +1,227 @@
+import { basename } from 'node:path'
+import type { OriginContext } from '../context.js'
+import { parseMediaPlaylist, type MediaPlaylist, type UpstreamSegment } from '../playlist/parse.js'
+import type { Rendition } from '../rendition.js'
+import { Backoff } from './backoff.js'
+import { SegmentLoader, stateTags, type LoadedSegment } from './segment-loader.js'
+
+export interface IngestOptions {
+  /** Segments kept in a live playlist. */
+  windowSegments: number
+  /** Failed reads of one segment before it is skipped (with a discontinuity). */
+  segmentAttempts: number
+  /** Concurrent segment downloads from the upstream. */
+  fetchConcurrency: number
+}
+
+let bodyIds = 0
+
+/**
+ * Follows one upstream media playlist (a file a packager rewrites, or a remote URL) and publishes its segments,
+ * hashed, in order, into a rendition. Live playlists are re-read at the target-duration cadence (half of it when
+ * nothing changed, RFC 8216 6.3.4); failures back off and the last good playlist keeps being served.
+ */
+export class PlaylistIngest {
+  private readonly loader: SegmentLoader
+  private readonly backoff = new Backoff()
+  private readonly pending = new Map<number, Promise<LoadedSegment | Error>>()
+  private readonly failures = new Map<number, number>()
+  private lastText = ''
+  private lastUpstream: { sequence: number; id: string } | null = null
+  private nextSequence: number | null = null
+  private forceDiscontinuity = false
+  private targetDuration = 2
+  private timer: NodeJS.Timeout | null = null
+  private stopped = false
+  private vod = false
+  private resolveReady!: () => void
+  /** Resolves when the rendition can be served: first segment of a live feed, or the whole of a VOD. */
+  readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve))
+  isReady = false
+
+  constructor(
+    private readonly ctx: OriginContext,
+    private readonly rendition: Rendition,
+    private readonly options: IngestOptions,
+  ) {
+    this.loader = new SegmentLoader(ctx, options.fetchConcurrency)
+  }
+
+  start(): void {
+    this.schedule(0)
+  }
+
+  /** Re-reads the playlist soon: a watcher saw it change. */
+  poke(): void {
+    if (!this.stopped && !this.backoff.failing && !this.rendition.window.isEnded) this.schedule(50)
+  }
+
+  stop(): void {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => void this.tick(), delayMs)
+  }
+
+  private running = false
+
+  private async tick(): Promise<void> {
+    if (this.running || this.stopped) return
+    this.running = true
+    let delay: number
+    try {
+      const changed = await this.refresh()
+      this.backoff.succeed()
+      delay = (changed ? this.targetDuration : this.targetDuration / 2) * 1000
+    } catch (err) {
+      delay = this.backoff.fail()
+      this.ctx.metrics.upstreamError('playlist')
+      this.ctx.logger.error({ url: this.rendition.upstreamUrl, retryInMs: delay }, `upstream playlist failed: ${(err as Error).message}`)
+    } finally {
+      this.running = false
+    }
+    if (!this.stopped && !this.rendition.window.isEnded) this.schedule(delay)
+  }
+
+  private async refresh(): Promise<boolean> {
+    const url = this.rendition.upstreamUrl
+    const text = await this.ctx.upstream.text(url)
+    if (text === this.lastText && this.failures.size === 0) return false
+    const doc = parseMediaPlaylist(text, url)
+    this.lastText = text
+    if (this.nextSequence === null) this.init(doc)
+    this.detectRestart(doc)
+    const published = await this.ingest(doc)
+    if (doc.endList && this.isComplete(doc)) this.finish()
+    return published > 0 || doc.endList
+  }
+
+  private init(doc: MediaPlaylist): void {
+    this.vod = doc.endList
+    this.targetDuration = doc.targetDuration
+    const window = this.rendition.window
+    window.setMaxSegments(this.vod ? null : this.options.windowSegments)
+    // A windowed live playlist must not claim to be an EVENT playlist (those never drop segments).
+    window.setHeader(doc.header.map((tag) => tag.raw), this.vod ? [] : ['EXT-X-PLAYLIST-TYPE'])
+    const skip = this.vod ? 0 : Math.max(0, doc.segments.length - this.options.windowSegments)
+    const skipped = doc.segments.slice(0, skip)
+    window.setDiscontinuityBase(doc.discontinuitySequence + skipped.filter((s) => s.discontinuity).length)
+    const first = doc.segments[skip]
+    this.nextSequence = first ? first.sequence : doc.mediaSequence
+    if (skip > 0) this.lastUpstream = { sequence: skipped.at(-1)!.sequence, id: identity(skipped.at(-1)!) }
+  }
+
+  /** A packager restart numbers from 0 again, or a known number names other content: continue after a discontinuity. */
+  private detectRestart(doc: MediaPlaylist): void {
+    const last = this.lastUpstream
+    if (!last || doc.segments.length === 0) return
+    const known = doc.segments.find((segment) => segment.sequence === last.sequence)
+    const lastInDoc = doc.segments.at(-1)!.sequence
+    if (lastInDoc >= last.sequence && (!known || identity(known) === last.id)) return
+    this.ctx.logger.warn({ url: doc.url }, 'upstream media sequence went back or changed content: continuing after a discontinuity')
+    this.lastUpstream = { sequence: doc.segments[0]!.sequence - 1, id: '' }
+    this.pending.clear()
+    this.failures.clear()
+    this.forceDiscontinuity = true
+  }
+
+  private fresh(doc: MediaPlaylist): UpstreamSegment[] {
+    const after = this.lastUpstream?.sequence ?? -Infinity
+    return doc.segments.filter((segment) => segment.sequence > after)
+  }
+
+  /** Loads the new segments concurrently and publishes them strictly in order. Returns how many were published. */
+  private async ingest(doc: MediaPlaylist): Promise<number> {
+    const fresh = this.fresh(doc)
+    const states = stateTags(doc.segments)
+    const offset = doc.segments.length - fresh.length
+    if (this.lastUpstream && fresh[0] && fresh[0].sequence > this.lastUpstream.sequence + 1) this.forceDiscontinuity = true
+    for (const segment of fresh) this.startLoad(segment)
+    let published = 0
+    for (const [index, segment] of fresh.entries()) {
+      const loaded = await this.pending.get(segment.sequence)!
+      this.pending.delete(segment.sequence)
+      if (loaded instanceof Error) {
+        if (!this.giveUp(segment, loaded)) break
+        continue
+      }
+      this.publish(loaded, states[offset + index]!)
+      published++
+      if (this.vod) this.ctx.onProgress(published, fresh.length)
+    }
+    return published
+  }
+
+  private startLoad(segment: UpstreamSegment): void {
+    if (this.pending.has(segment.sequence)) return
+    const name = sanitizeName(segment.url)
+    const load = this.loader.load(segment, name, `${this.rendition.playlistPath}#${bodyIds++}`)
+    this.pending.set(segment.sequence, load.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))))
+  }
+
+  /** Counts a failed segment; returns true when it is skipped for good, false to retry at the next refresh. */
+  private giveUp(segment: UpstreamSegment, err: Error): boolean {
+    this.ctx.metrics.upstreamError('segment')
+    const attempts = (this.failures.get(segment.sequence) ?? 0) + 1
+    this.failures.set(segment.sequence, attempts)
+    const log = { url: segment.url, attempt: attempts }
+    if (attempts < this.options.segmentAttempts) {
+      this.ctx.logger.warn(log, `segment failed, will retry: ${err.message}`)
+      return false
+    }
+    this.ctx.logger.error(log, `segment skipped after ${attempts} attempts: ${err.message}`)
+    this.failures.delete(segment.sequence)
+    this.lastUpstream = { sequence: segment.sequence, id: identity(segment) }
+    this.forceDiscontinuity = true
+    return true
+  }
+
+  private publish(loaded: LoadedSegment, state: { mapLine?: string; keyLine?: string }): void {
+    const segment = loaded.upstream
+    const published = this.rendition.toPublished({
+      upstream: segment,
+      sequence: this.nextSequence!,
+      torrent: loaded.torrent,
+      mapLine: state.mapLine,
+      keyLine: state.keyLine,
+      discontinuity: segment.discontinuity || this.forceDiscontinuity,
+      bodyKey: loaded.bodyKey,
+    })
+    this.nextSequence!++
+    this.forceDiscontinuity = false
+    this.failures.delete(segment.sequence)
+    this.lastUpstream = { sequence: segment.sequence, id: identity(segment) }
+    this.rendition.publish(published)
+    this.ctx.metrics.playlistUpdates.inc()
+    if (!this.vod) this.markReady()
+  }
+
+  private isComplete(doc: MediaPlaylist): boolean {
+    const last = doc.segments.at(-1)
+    return !last || (this.lastUpstream?.sequence ?? -1) >= last.sequence
+  }
+
+  private finish(): void {
+    this.rendition.window.end()
+    this.ctx.metrics.playlistUpdates.inc()
+    this.markReady()
+  }
+
+  private markReady(): void {
+    if (this.isReady) return
+    this.isReady = true
+    this.resolveReady()
+  }
+}
+
+function identity(segment: UpstreamSegment): string {
+  return `${segment.url}@${segment.byteRange?.offset ?? ''}`
+}
+
+function sanitizeName(url: string): string {
+  const name = basename(new URL(url).pathname).replace(/[^A-Za-z0-9._-]/g, '_')
+  return name || 'segment'
+}

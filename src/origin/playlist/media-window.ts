@@ -1,0 +1,108 @@
+import { formatMagnetLine } from '../../protocol/magnet-line.js'
+import type { PublishedSegment } from './published.js'
+
+export interface MediaWindowOptions {
+  /** Segments kept in the live playlist; null keeps every segment (VOD). */
+  maxSegments: number | null
+  /** Called when a segment leaves the playlist, with how long it must stay downloadable (RFC 8216 6.2.2). */
+  onRetire: (segment: PublishedSegment, graceMs: number) => void
+}
+
+/** Tags the window writes itself; upstream copies of them are dropped from the header. */
+const OWN_HEADER_TAGS = new Set(['EXTM3U', 'EXT-X-MEDIA-SEQUENCE', 'EXT-X-DISCONTINUITY-SEQUENCE', 'EXT-X-ENDLIST'])
+
+/**
+ * The media playlist of one rendition as the origin serves it: a sliding window over published segments with a
+ * monotonic EXT-X-MEDIA-SEQUENCE and a discontinuity sequence that counts the discontinuities that slid out.
+ */
+export class MediaWindow {
+  private readonly entries: PublishedSegment[] = []
+  private header: string[] = []
+  private discontinuitySequence = 0
+  private ended = false
+  /** Bumped on every change; renderers cache on it. */
+  version = 0
+
+  constructor(private readonly options: MediaWindowOptions) {}
+
+  /** Live windows slide; a VOD keeps every segment. Known only once the upstream has been read. */
+  setMaxSegments(max: number | null): void {
+    this.options.maxSegments = max
+    this.slide()
+  }
+
+  setHeader(rawTags: string[], dropTags: string[] = []): void {
+    const drop = new Set([...OWN_HEADER_TAGS, ...dropTags])
+    this.header = rawTags.filter((raw) => !drop.has(tagName(raw)))
+    this.version++
+  }
+
+  setDiscontinuityBase(value: number): void {
+    this.discontinuitySequence = value
+  }
+
+  publish(segment: PublishedSegment): void {
+    const last = this.entries.at(-1)
+    if (last && segment.sequence <= last.sequence) {
+      throw new Error(`media sequence must grow: ${segment.sequence} after ${last.sequence}`)
+    }
+    this.entries.push(segment)
+    this.slide()
+    this.version++
+  }
+
+  end(): void {
+    if (this.ended) return
+    this.ended = true
+    this.version++
+  }
+
+  get isEnded(): boolean {
+    return this.ended
+  }
+
+  get segments(): readonly PublishedSegment[] {
+    return this.entries
+  }
+
+  get totalDuration(): number {
+    return this.entries.reduce((sum, entry) => sum + entry.duration, 0)
+  }
+
+  private slide(): void {
+    const max = this.options.maxSegments
+    if (max === null) return
+    while (this.entries.length > max) {
+      const gone = this.entries.shift()!
+      if (gone.discontinuity) this.discontinuitySequence++
+      // The segment stays downloadable for its duration plus that of the longest playlist that listed it.
+      const graceMs = (gone.duration + this.totalDuration + gone.duration) * 1000
+      this.options.onRetire(gone, graceMs)
+    }
+  }
+
+  /** Renders the playlist; `magnetFor` gives each segment's magnet URI for the requesting host. */
+  render(magnetFor: (segment: PublishedSegment) => string): string {
+    const first = this.entries[0]
+    const out = ['#EXTM3U', ...this.header, `#EXT-X-MEDIA-SEQUENCE:${first?.sequence ?? 0}`]
+    if (this.discontinuitySequence > 0) out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`)
+    this.entries.forEach((entry, index) => renderSegment(out, entry, index === 0, magnetFor(entry)))
+    if (this.ended) out.push('#EXT-X-ENDLIST')
+    return out.join('\n') + '\n'
+  }
+}
+
+function renderSegment(out: string[], entry: PublishedSegment, heads: boolean, magnet: string): void {
+  if (heads) {
+    const own = new Set(entry.tags.map(tagName))
+    if (entry.mapLine && !own.has('EXT-X-MAP')) out.push(entry.mapLine)
+    if (entry.keyLine && !own.has('EXT-X-KEY')) out.push(entry.keyLine)
+  }
+  if (entry.discontinuity) out.push('#EXT-X-DISCONTINUITY')
+  out.push(...entry.tags, formatMagnetLine(magnet), entry.uri)
+}
+
+export function tagName(raw: string): string {
+  const colon = raw.indexOf(':')
+  return raw.slice(1, colon < 0 ? undefined : colon)
+}

@@ -1,0 +1,139 @@
+import { Parser, type ParsedManifest } from 'm3u8-parser'
+import { splitLines, type PlaylistLine } from './lines.js'
+
+export class PlaylistError extends Error {
+  constructor(message: string, readonly url: string) {
+    super(`${url}: ${message}`)
+  }
+}
+
+export interface ByteRange { offset: number; length: number }
+
+/** One media segment of an upstream playlist, its original tag lines kept verbatim. */
+export interface UpstreamSegment {
+  /** Upstream media sequence number. */
+  sequence: number
+  /** Absolute URL of the segment's resource. */
+  url: string
+  duration: number
+  byteRange?: ByteRange
+  discontinuity: boolean
+  /** Tags between the previous segment's URI and this segment's URI, in order, as written upstream. */
+  tags: Extract<PlaylistLine, { kind: 'tag' }>[]
+}
+
+export interface MediaPlaylist {
+  url: string
+  targetDuration: number
+  mediaSequence: number
+  discontinuitySequence: number
+  endList: boolean
+  playlistType?: string
+  /** Tags before the first segment (EXT-X-VERSION, EXT-X-TARGETDURATION, unknown tags...). */
+  header: Extract<PlaylistLine, { kind: 'tag' }>[]
+  segments: UpstreamSegment[]
+}
+
+export interface MasterPlaylist {
+  url: string
+  lines: PlaylistLine[]
+}
+
+export function isMasterPlaylist(text: string): boolean {
+  return /^#EXT-X-STREAM-INF:/m.test(text) || /^#EXT-X-I-FRAME-STREAM-INF:/m.test(text)
+}
+
+/** Throws a PlaylistError that says what is wrong when the text is not an HLS playlist at all. */
+export function assertHls(text: string, url: string): void {
+  if (!text.replace(/^\uFEFF/, '').trimStart().startsWith('#EXTM3U')) {
+    const start = JSON.stringify(text.slice(0, 40))
+    throw new PlaylistError(`not an HLS playlist (it does not start with #EXTM3U; it starts with ${start})`, url)
+  }
+}
+
+export function parseMasterPlaylist(text: string, url: string): MasterPlaylist {
+  assertHls(text, url)
+  return { url, lines: splitLines(text) }
+}
+
+function runParser(text: string): ParsedManifest {
+  const parser = new Parser()
+  parser.push(text)
+  parser.end()
+  return parser.manifest
+}
+
+/**
+ * Parses a media playlist. m3u8-parser gives the meaning (durations, resolved byte-range offsets, sequence numbers);
+ * the raw lines give the tags to pass through. The i-th URI line is the i-th parsed segment.
+ */
+export function parseMediaPlaylist(text: string, url: string): MediaPlaylist {
+  assertHls(text, url)
+  if (isMasterPlaylist(text)) throw new PlaylistError('expected a media playlist, got a master playlist', url)
+  const manifest = runParser(text)
+  const lines = splitLines(text)
+  const header: MediaPlaylist['header'] = []
+  const segments: UpstreamSegment[] = []
+  let pending: UpstreamSegment['tags'] = []
+  const mediaSequence = manifest.mediaSequence ?? 0
+  for (const line of lines) {
+    if (line.kind === 'comment') continue
+    if (line.kind === 'tag') {
+      if (line.name === 'EXTINF' || segments.length > 0 || pending.length > 0 || isSegmentTag(line.name)) pending.push(line)
+      else header.push(line)
+      continue
+    }
+    const parsed = manifest.segments[segments.length]
+    if (!parsed) throw new PlaylistError(`malformed playlist: cannot make sense of the segment line "${line.uri}"`, url)
+    segments.push(toSegment(parsed, pending, mediaSequence + segments.length, url))
+    pending = []
+  }
+  if (segments.length !== manifest.segments.length) throw new PlaylistError('malformed playlist: segment count mismatch', url)
+  const targetDuration = manifest.targetDuration
+  if (!targetDuration || targetDuration <= 0) throw new PlaylistError('malformed playlist: no valid EXT-X-TARGETDURATION', url)
+  return {
+    url,
+    targetDuration,
+    mediaSequence,
+    discontinuitySequence: manifest.discontinuitySequence ?? 0,
+    endList: manifest.endList === true || pending.some((tag) => tag.name === 'EXT-X-ENDLIST'),
+    playlistType: manifest.playlistType,
+    header,
+    segments,
+  }
+}
+
+/** Tags that belong to the following segment even when they come before the first one. */
+const SEGMENT_TAGS = new Set([
+  'EXTINF', 'EXT-X-BYTERANGE', 'EXT-X-DISCONTINUITY', 'EXT-X-KEY', 'EXT-X-MAP', 'EXT-X-PROGRAM-DATE-TIME',
+  'EXT-X-DATERANGE', 'EXT-X-GAP', 'EXT-X-BITRATE', 'EXT-X-CUE-OUT', 'EXT-X-CUE-IN', 'EXT-X-CUE-OUT-CONT',
+])
+
+function isSegmentTag(name: string): boolean {
+  return SEGMENT_TAGS.has(name)
+}
+
+function toSegment(
+  parsed: ParsedManifest['segments'][number],
+  tags: UpstreamSegment['tags'],
+  sequence: number,
+  base: string,
+): UpstreamSegment {
+  let resolved: string
+  try {
+    resolved = new URL(parsed.uri, base).href
+  } catch {
+    throw new PlaylistError(`malformed segment URI "${parsed.uri}"`, base)
+  }
+  if (!Number.isFinite(parsed.duration) || parsed.duration < 0) {
+    throw new PlaylistError(`segment "${parsed.uri}" has no valid #EXTINF duration`, base)
+  }
+  return {
+    sequence,
+    url: resolved,
+    duration: parsed.duration,
+    byteRange: parsed.byterange ? { offset: parsed.byterange.offset, length: parsed.byterange.length } : undefined,
+    discontinuity: tags.some((tag) => tag.name === 'EXT-X-DISCONTINUITY'),
+    tags,
+  }
+}

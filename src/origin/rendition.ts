@@ -1,0 +1,121 @@
+import type { Catalog } from './catalog.js'
+import type { BodyCache } from './body-cache.js'
+import { contentTypeOf, extensionOf } from './playlist/content-type.js'
+import { rewriteUriAttribute } from './playlist/lines.js'
+import { MediaWindow, tagName } from './playlist/media-window.js'
+import type { UpstreamSegment } from './playlist/parse.js'
+import type { PublishedSegment } from './playlist/published.js'
+import type { SegmentTorrent } from './torrent/segment-torrent.js'
+
+/**
+ * One media playlist as the origin serves it: where its playlist, segments and proxied assets live under the
+ * origin, and the window of published segments. Local names are the origin's own (`seg<N>.ts`, `asset<K>.mp4`,
+ * `res<K>.ts`), so upstream URLs on other hosts, with query strings, never reach the viewer.
+ */
+export class Rendition {
+  readonly window: MediaWindow
+  private readonly assets = new Map<string, string>()
+  private readonly rangeResources = new Set<string>()
+
+  constructor(
+    /** Directory of this rendition under the origin, '' or ending in '/'. */
+    readonly dir: string,
+    readonly playlistPath: string,
+    /** The upstream media playlist URL, the base of relative URIs in its tags. */
+    readonly upstreamUrl: string,
+    maxSegments: number | null,
+    private readonly catalog: Catalog,
+    private readonly bodies: BodyCache,
+  ) {
+    this.window = new MediaWindow({
+      maxSegments,
+      onRetire: (segment, graceMs) => this.catalog.retireSegment(segment, graceMs),
+    })
+  }
+
+  /** Registers an upstream URL served by proxy (init segment, key, ...) and returns its playlist-relative name. */
+  assetName(upstreamUrl: string, fallbackExt: string): string {
+    let name = this.assets.get(upstreamUrl)
+    if (!name) {
+      name = `asset${this.assets.size}${extensionOf(upstreamUrl, fallbackExt)}`
+      this.assets.set(upstreamUrl, name)
+      const path = this.dir + name
+      this.catalog.set(path, { kind: 'proxy', url: upstreamUrl, contentType: contentTypeOf(path), segments: () => [] })
+    }
+    return name
+  }
+
+  /** The playlist-relative name of a byte-range resource, whose published ranges are served from memory. */
+  private rangeResourceName(upstreamUrl: string, ext: string): string {
+    const name = this.assetName(upstreamUrl, ext)
+    if (!this.rangeResources.has(name)) {
+      this.rangeResources.add(name)
+      const path = this.dir + name
+      const segments = (): readonly PublishedSegment[] => this.window.segments.filter((s) => s.uri === name)
+      this.catalog.set(path, { kind: 'proxy', url: upstreamUrl, contentType: contentTypeOf(path), segments })
+    }
+    return name
+  }
+
+  segmentName(sequence: number, upstreamUrl: string): string {
+    return `seg${sequence}${extensionOf(upstreamUrl, '.ts')}`
+  }
+
+  /** Rewrites the URI attributes of an upstream tag line to this rendition's proxied names. */
+  rewriteTag(raw: string): string {
+    const name = tagName(raw)
+    if (name !== 'EXT-X-MAP' && name !== 'EXT-X-KEY') return raw
+    const fallbackExt = name === 'EXT-X-MAP' ? '.mp4' : '.key'
+    return rewriteUriAttribute(raw, (uri) => {
+      // data: keys are inline and skd:/other schemes are DRM system identifiers, not fetchable resources.
+      if (/^(data|skd):/i.test(uri)) return uri
+      return this.assetName(new URL(uri, this.upstreamUrl).href, fallbackExt)
+    })
+  }
+
+  /**
+   * Makes the publishable form of an upstream segment. Upstream tags are kept (URIs rewritten); an explicit
+   * offset is written into EXT-X-BYTERANGE because the segment before it may leave the window.
+   */
+  toPublished(input: {
+    upstream: UpstreamSegment
+    sequence: number
+    torrent: SegmentTorrent
+    mapLine?: string
+    keyLine?: string
+    discontinuity: boolean
+    bodyKey: string
+    keepBody?: boolean
+  }): PublishedSegment {
+    const { upstream, sequence } = input
+    const segmentName = this.segmentName(sequence, upstream.url)
+    const range = upstream.byteRange
+    const uri = range ? this.rangeResourceName(upstream.url, extensionOf(upstream.url, '.ts')) : segmentName
+    const tags = upstream.tags
+      .filter((tag) => tag.name !== 'EXT-X-DISCONTINUITY' && tag.name !== 'EXT-X-ENDLIST')
+      .map((tag) => (tag.name === 'EXT-X-BYTERANGE' && range ? `#EXT-X-BYTERANGE:${range.length}@${range.offset}` : this.rewriteTag(tag.raw)))
+    return {
+      sequence,
+      duration: upstream.duration,
+      discontinuity: input.discontinuity,
+      tags,
+      mapLine: input.mapLine && this.rewriteTag(input.mapLine),
+      keyLine: input.keyLine && this.rewriteTag(input.keyLine),
+      uri,
+      path: this.dir + segmentName,
+      byteRange: range,
+      bodyKey: input.bodyKey,
+      keepBody: input.keepBody,
+      torrent: input.torrent,
+    }
+  }
+
+  publish(segment: PublishedSegment): void {
+    this.catalog.publishSegment(segment)
+    this.window.publish(segment)
+  }
+
+  get bodyCache(): BodyCache {
+    return this.bodies
+  }
+}

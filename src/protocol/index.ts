@@ -1,0 +1,2 @@
+export * from './magnet-line.js'
+export * from './magnet.js'
