@@ -1,8 +1,10 @@
+import type { Links } from './http/links.js'
 import type { PublishedSegment } from './playlist/published.js'
 
 /** What an origin path names. Everything served comes from this map: nothing is looked up on disk by URL. */
 export type Resource =
-  | { kind: 'playlist'; render: (base: string) => string | null }
+  /** `render` returns null while the playlist is not ready to be served (a VOD still being hashed). */
+  | { kind: 'playlist'; render: (links: Links) => string | null }
   | { kind: 'segment'; segment: PublishedSegment }
   | { kind: 'torrent'; segment: PublishedSegment }
   /** Bytes proxied from upstream on request (init segments, keys, byte-range resources). */

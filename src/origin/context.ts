@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { AssetCache } from './asset-cache.js'
 import type { BodyCache } from './body-cache.js'
 import type { Catalog } from './catalog.js'
 import type { OriginMetrics } from './metrics.js'
@@ -10,6 +11,7 @@ export interface OriginContext {
   upstream: Upstream
   hashQueue: HashQueue
   bodies: BodyCache
+  assets: AssetCache
   catalog: Catalog
   metrics: OriginMetrics
   logger: Logger

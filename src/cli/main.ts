@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander'
+import { serve } from './serve.js'
+
+function positiveInt(value: string): number {
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a whole number of at least 1')
+  return parsed
+}
+
+function port(value: string): number {
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port from 0 to 65535')
+  return parsed
+}
+
+function url(value: string): string {
+  try {
+    return new URL(value).href
+  } catch {
+    throw new InvalidArgumentError('expected an absolute URL')
+  }
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, url(value)]
+
+const program = new Command()
+program.name('live-torrent').description('Peer-assisted live video: serve any HLS feed as a P2P-ready feed')
+
+program
+  .command('serve', { isDefault: true })
+  .description('serve a feed with one torrent per segment, a WebTorrent tracker, and metrics')
+  .argument('[source]', 'a folder a packager writes into, a .m3u8 file or URL, or a video file; default: the built-in sample, looped live')
+  .option('-p, --port <port>', 'HTTP port', port, 8008)
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--public-url <url>', 'base URL viewers use (behind a proxy or CDN); default: the request Host', url)
+  .option('-w, --window <segments>', 'segments in a live playlist', positiveInt, 6)
+  .option('--loop', 'serve a finished folder or VOD playlist as an endless live stream', false)
+  .option('--tracker <url>', 'extra tracker URL for every magnet (repeatable)', collect, [])
+  .option('--no-tracker', 'do not run the built-in tracker (use only --tracker URLs)')
+  .option('--cors <origin>', 'Access-Control-Allow-Origin: *, an origin, or a comma-separated list', '*')
+  .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  live-torrent serve                                   the built-in sample, looped live
+  live-torrent serve ./hls                             a folder ffmpeg -f hls writes into
+  live-torrent serve ./vod --loop --window 5           a finished folder, looped as live
+  live-torrent serve https://example.com/live/master.m3u8
+  live-torrent serve movie.mp4 --port 9000             a video file, packaged live by ffmpeg
+  live-torrent serve ./hls --public-url https://cdn.example.com/live/ --tracker wss://tracker.example.com`,
+  )
+  .action(serve)
+
+await program.parseAsync()

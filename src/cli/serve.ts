@@ -1,0 +1,80 @@
+import { SingleBar, Presets } from 'cli-progress'
+import { pino, type Logger } from 'pino'
+import { Origin } from '../origin/origin.js'
+import { describeSource, resolveSource } from '../origin/sources/resolve.js'
+
+export interface ServeFlags {
+  port: number
+  host: string
+  publicUrl?: string
+  window: number
+  loop: boolean
+  tracker: string[] | false
+  cors: string
+  ffmpeg?: string
+}
+
+/** `live-torrent serve`: starts an origin, prints where to watch it, stops cleanly on Ctrl-C. */
+export async function serve(source: string | undefined, flags: ServeFlags): Promise<void> {
+  const logger = createLogger()
+  const progress = new ProgressBar()
+  let origin: Origin
+  try {
+    const spec = await resolveSource(source)
+    logger.info(`serving ${describeSource(spec)}`)
+    origin = await Origin.start(
+      spec,
+      {
+        port: flags.port,
+        host: flags.host,
+        publicUrl: flags.publicUrl,
+        windowSegments: flags.window,
+        loop: flags.loop,
+        // commander turns --no-tracker into tracker: false, and --tracker URLs into an array.
+        builtinTracker: flags.tracker !== false,
+        trackers: flags.tracker === false ? [] : flags.tracker,
+        cors: flags.cors,
+        ffmpegPath: flags.ffmpeg,
+      },
+      { logger, onProgress: (done, total) => progress.update(done, total) },
+    )
+  } catch (err) {
+    progress.stop()
+    process.stderr.write(`live-torrent: ${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  progress.stop()
+  process.stdout.write(`\n  Player page:  ${origin.pageUrl}\n  Playlist:     ${origin.playlistUrl}\n  Metrics:      ${new URL('metrics', origin.url).href}\n\n`)
+  const shutdown = (): void => {
+    logger.info('stopping')
+    void origin.stop().finally(() => process.exit(0))
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+}
+
+function createLogger(): Logger {
+  const level = process.env.LOG_LEVEL ?? 'info'
+  if (!process.stdout.isTTY) return pino({ level })
+  return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss' } } })
+}
+
+/** A progress bar on stderr while many segments are hashed (a VOD), silent for the few of a live start. */
+class ProgressBar {
+  private bar: SingleBar | null = null
+
+  update(done: number, total: number): void {
+    if (!process.stderr.isTTY || total < 10) return
+    if (!this.bar) {
+      this.bar = new SingleBar({ format: 'hashing segments [{bar}] {value}/{total}', stream: process.stderr }, Presets.shades_classic)
+      this.bar.start(total, 0)
+    }
+    this.bar.setTotal(total)
+    this.bar.update(done)
+  }
+
+  stop(): void {
+    this.bar?.stop()
+    this.bar = null
+  }
+}

@@ -1,0 +1,6 @@
+export { Origin, PortInUseError, type StartOptions } from './origin/origin.js'
+export { DEFAULT_CONFIG, type OriginConfig } from './origin/config.js'
+export { resolveSource, type SourceSpec } from './origin/sources/resolve.js'
+export { pieceLengthFor } from './origin/torrent/piece-length.js'
+export { hashSegment, type SegmentTorrent } from './origin/torrent/segment-torrent.js'
+export * from './protocol/index.js'

@@ -1,0 +1,54 @@
+/** Everything an origin can be told, with every default written once, here. */
+export interface OriginConfig {
+  /** TCP port of the HTTP server (playlists, segments, torrents, tracker, page, metrics). */
+  port: number
+  /** Interface to listen on. */
+  host: string
+  /** Absolute base URL viewers reach the origin at (behind a proxy or CDN); default: the request's Host. */
+  publicUrl?: string
+  /** Segments in a live playlist. */
+  windowSegments: number
+  /** Serve a finished playlist as an endless live stream. */
+  loop: boolean
+  /** Extra tracker announce URLs for every magnet. */
+  trackers: string[]
+  /** Run the built-in WebSocket tracker at /announce. */
+  builtinTracker: boolean
+  /** Access-Control-Allow-Origin: '*', one origin, or a comma-separated list. */
+  cors: string
+  /** Announce interval handed to tracker clients (ms). WebSocket clients are told a fifth of it. */
+  announceIntervalMs: number
+  /** Segments hashed at once. */
+  hashConcurrency: number
+  /** Segments downloaded from a remote upstream at once. */
+  fetchConcurrency: number
+  /** Reads of one segment before it is skipped. */
+  segmentAttempts: number
+  /** Timeout of one upstream HTTP request (ms). */
+  upstreamTimeoutMs: number
+  /** Memory for segment bytes; beyond it the least recently used are re-read from the upstream on demand. */
+  cacheBytes: number
+  /** ffmpeg binary for video-file sources; default: found on PATH. */
+  ffmpegPath?: string
+}
+
+export const DEFAULT_CONFIG: OriginConfig = {
+  port: 8008,
+  host: '127.0.0.1',
+  windowSegments: 6,
+  loop: false,
+  trackers: [],
+  builtinTracker: true,
+  cors: '*',
+  announceIntervalMs: 50_000,
+  hashConcurrency: 2,
+  fetchConcurrency: 4,
+  segmentAttempts: 3,
+  upstreamTimeoutMs: 10_000,
+  cacheBytes: 512 * 1024 * 1024,
+}
+
+export function withDefaults(partial: Partial<OriginConfig>): OriginConfig {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined))
+  return { ...DEFAULT_CONFIG, ...defined }
+}

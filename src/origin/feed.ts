@@ -1,0 +1,112 @@
+import type { OriginContext } from './context.js'
+import type { Links } from './http/links.js'
+import { LoopIngest } from './ingest/loop-ingest.js'
+import { PlaylistIngest } from './ingest/playlist-ingest.js'
+import { extensionOf } from './playlist/content-type.js'
+import { rewriteMaster } from './playlist/master.js'
+import { isMasterPlaylist, parseMasterPlaylist, assertHls } from './playlist/parse.js'
+import { Rendition } from './rendition.js'
+
+export interface FeedOptions {
+  /** The entry playlist: a `file:` URL (folder sources) or an `http(s):` URL. */
+  entryUrl: string
+  /** Serve a finished playlist as an endless live stream. */
+  loop: boolean
+  windowSegments: number
+  segmentAttempts: number
+  fetchConcurrency: number
+}
+
+/** The path every feed is served under, master or media. */
+export const ENTRY_PATH = 'stream.m3u8'
+
+type Ingest = PlaylistIngest | LoopIngest
+
+/**
+ * One served feed: reads the entry playlist, sets up a rendition per media playlist (all variants, alternate
+ * renditions, I-frame playlists of a master), and runs their ingests.
+ */
+export class Feed {
+  private readonly renditions: Rendition[] = []
+  private readonly ingests: Ingest[] = []
+  private readonly renderCache = new WeakMap<Rendition, { key: string; version: number; text: string }>()
+  private readyFlag = false
+  private masterText: string | null = null
+
+  constructor(private readonly ctx: OriginContext, private readonly options: FeedOptions) {}
+
+  /** Reads the entry playlist and starts ingesting. Throws with a clear message when the entry is unusable. */
+  async start(): Promise<void> {
+    const url = this.options.entryUrl
+    const text = await this.ctx.upstream.text(url)
+    assertHls(text, url)
+    if (isMasterPlaylist(text)) this.setUpMaster(text)
+    else this.addRendition(url, '', ENTRY_PATH)
+    this.ctx.catalog.set(ENTRY_PATH, { kind: 'playlist', render: (links) => this.renderEntry(links) })
+    await this.startIngests()
+  }
+
+  private setUpMaster(text: string): void {
+    const master = parseMasterPlaylist(text, this.options.entryUrl)
+    const root = new Rendition('', ENTRY_PATH, this.options.entryUrl, null, this.ctx.catalog, this.ctx.bodies)
+    const { text: rewritten, references } = rewriteMaster(master, (url) => root.assetName(url, extensionOf(url, '.bin')))
+    if (references.length === 0) throw new Error(`${this.options.entryUrl}: the master playlist names no media playlist`)
+    this.masterText = rewritten
+    for (const reference of references) this.addRendition(reference.url, reference.dir, `${reference.dir}index.m3u8`)
+  }
+
+  private addRendition(upstreamUrl: string, dir: string, playlistPath: string): void {
+    const { catalog, bodies } = this.ctx
+    const rendition = new Rendition(dir, playlistPath, upstreamUrl, this.options.windowSegments, catalog, bodies)
+    this.renditions.push(rendition)
+    if (playlistPath !== ENTRY_PATH) {
+      catalog.set(playlistPath, { kind: 'playlist', render: (links) => (this.readyFlag ? this.renderMedia(rendition, links) : null) })
+    }
+  }
+
+  private async startIngests(): Promise<void> {
+    const { windowSegments, fetchConcurrency, segmentAttempts } = this.options
+    if (this.options.loop) {
+      const loops = this.renditions.map((r) => new LoopIngest(this.ctx, r, { windowSegments, fetchConcurrency }))
+      this.ingests.push(...loops)
+      await Promise.all(loops.map((loop) => loop.prepare()))
+      // Renditions start together so that their live edges stay aligned.
+      for (const loop of loops) loop.start()
+      this.readyFlag = true
+      return
+    }
+    const ingests = this.renditions.map((r) => new PlaylistIngest(this.ctx, r, { windowSegments, fetchConcurrency, segmentAttempts }))
+    this.ingests.push(...ingests)
+    for (const ingest of ingests) ingest.start()
+    void Promise.all(ingests.map((ingest) => ingest.ready)).then(() => (this.readyFlag = true))
+  }
+
+  /** Serving may start: every rendition has segments (live) or is fully hashed (VOD). */
+  get isReady(): boolean {
+    return this.readyFlag
+  }
+
+  /** A watched folder changed: re-read playlists now rather than at the next poll. */
+  poke(): void {
+    for (const ingest of this.ingests) if (ingest instanceof PlaylistIngest) ingest.poke()
+  }
+
+  stop(): void {
+    for (const ingest of this.ingests) ingest.stop()
+  }
+
+  private renderEntry(links: Links): string | null {
+    if (!this.readyFlag) return null
+    if (this.masterText !== null) return this.masterText
+    return this.renderMedia(this.renditions[0]!, links)
+  }
+
+  private renderMedia(rendition: Rendition, links: Links): string {
+    const cached = this.renderCache.get(rendition)
+    const version = rendition.window.version
+    if (cached && cached.key === links.key && cached.version === version) return cached.text
+    const text = rendition.window.render((segment) => links.magnetFor(segment))
+    this.renderCache.set(rendition, { key: links.key, version, text })
+    return text
+  }
+}

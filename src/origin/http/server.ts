@@ -1,0 +1,88 @@
+import cors from '@fastify/cors'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { OriginConfig } from '../config.js'
+import type { OriginContext } from '../context.js'
+import type { Tracker } from '../tracker/tracker.js'
+import { Links } from './links.js'
+import { checkRequestPath } from './paths.js'
+import { serveResource } from './routes.js'
+import { landingPage } from './landing.js'
+
+export interface HttpDeps {
+  ctx: OriginContext
+  config: OriginConfig
+  tracker: Tracker | null
+}
+
+/** The origin's HTTP server: playlists, segments, torrents, proxied assets, metrics, and the tracker's upgrade. */
+export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const { ctx, config } = deps
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // Per-request logs would be one line per segment per viewer; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    exposeHeadRoutes: false,
+  }) as unknown as FastifyInstance
+  await app.register(cors, {
+    origin: config.cors === '*' ? '*' : config.cors.split(',').map((origin) => origin.trim()),
+    methods: ['GET', 'HEAD', 'OPTIONS'],
+    exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
+  })
+  app.get('/', (request, reply) => {
+    const page = landingPage(linksFor(request, config))
+    ctx.metrics.served('page', Buffer.byteLength(page))
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page)
+  })
+  app.get('/metrics', async (_request, reply) => {
+    updateTrackerGauges(deps)
+    reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics())
+  })
+  app.get('/announce', (_request, reply) => {
+    reply.code(400).type('text/plain').send('this is a WebSocket tracker: connect with ws:// (a WebTorrent client does)\n')
+  })
+  app.route({ method: ['GET', 'HEAD'], url: '/*', handler: (request, reply) => serveCatalog(deps, request, reply) })
+  app.setErrorHandler((err: Error, request, reply) => {
+    ctx.logger.error({ url: request.url, err: err.message }, 'request failed')
+    if (!reply.sent) reply.code(500).type('text/plain').send('internal error\n')
+  })
+  attachTracker(app, deps.tracker)
+  return app
+}
+
+async function serveCatalog(deps: HttpDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const checked = checkRequestPath(request.url)
+  if (!checked.ok) {
+    reply.code(checked.status).type('text/plain').send(`${checked.reason}\n`)
+    return
+  }
+  const resource = deps.ctx.catalog.get(checked.path)
+  if (!resource) {
+    reply.code(404).type('text/plain').send('not found\n')
+    return
+  }
+  await serveResource(deps.ctx, resource, checked.path, linksFor(request, deps.config), request, reply)
+}
+
+function attachTracker(app: FastifyInstance, tracker: Tracker | null): void {
+  app.server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0]
+    if (tracker && path === '/announce') tracker.handleUpgrade(req, socket, head)
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+  })
+}
+
+function updateTrackerGauges({ ctx, tracker }: HttpDeps): void {
+  ctx.metrics.trackerSwarms.set(tracker?.swarmCount ?? 0)
+  ctx.metrics.trackerPeers.set(tracker?.peerCount ?? 0)
+  ctx.metrics.publishedSegments.set(ctx.catalog.publishedInfoHashes)
+}
+
+const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
+
+/** The base URL a viewer used: the configured public URL, else the request's own host (validated). */
+export function linksFor(request: FastifyRequest, config: OriginConfig): Links {
+  const extra = config.trackers
+  if (config.publicUrl) return new Links(config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`, config.builtinTracker, extra)
+  const host = request.headers.host && HOST_PATTERN.test(request.headers.host) ? request.headers.host : `${config.host}:${config.port}`
+  return new Links(`${request.protocol}://${host}/`, config.builtinTracker, extra)
+}
