@@ -113,3 +113,11 @@ declare module 'm3u8-parser' {
     on(event: 'warn' | 'info', cb: (e: { message: string }) => void): void
   }
 }
+
+declare module 'create-torrent' {
+  export default function createTorrent(
+    input: Uint8Array,
+    opts: Record<string, unknown>,
+    cb: (err: Error | null, torrent: Uint8Array) => void,
+  ): void
+}
