@@ -20,6 +20,8 @@ export class MediaWindow {
   private header: string[] = []
   private discontinuitySequence = 0
   private ended = false
+  /** Duration of the longest playlist served so far, for the RFC 8216 removal grace. */
+  private longestPlaylistSeconds = 0
   /** Bumped on every change; renderers cache on it. */
   version = 0
 
@@ -71,13 +73,14 @@ export class MediaWindow {
 
   private slide(): void {
     const max = this.options.maxSegments
-    if (max === null) return
-    while (this.entries.length > max) {
-      const gone = this.entries.shift()!
-      if (gone.discontinuity) this.discontinuitySequence++
-      // The segment stays downloadable for its duration plus that of the longest playlist that listed it.
-      const graceMs = (gone.duration + this.totalDuration + gone.duration) * 1000
-      this.options.onRetire(gone, graceMs)
+    const gone: PublishedSegment[] = []
+    while (max !== null && this.entries.length > max) gone.push(this.entries.shift()!)
+    this.longestPlaylistSeconds = Math.max(this.longestPlaylistSeconds, this.totalDuration)
+    for (const segment of gone) {
+      if (segment.discontinuity) this.discontinuitySequence++
+      // RFC 8216 6.2.2: a removed segment stays available for its duration plus that of the longest playlist
+      // the server distributed that contained it (bounded here by the longest playlist served at all).
+      this.options.onRetire(segment, (segment.duration + this.longestPlaylistSeconds) * 1000)
     }
   }
 
