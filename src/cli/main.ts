@@ -24,8 +24,21 @@ function url(value: string): string {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, url(value)]
 
+const EXAMPLES = `
+Examples:
+  live-torrent serve                                   the built-in sample, looped live
+  live-torrent serve ./hls                             a folder ffmpeg -f hls writes into
+  live-torrent serve ./vod --loop --window 5           a finished folder, looped as live
+  live-torrent serve https://example.com/live/master.m3u8
+  live-torrent serve movie.mp4 --port 9000             a video file, packaged live by ffmpeg
+  live-torrent serve ./hls --public-url https://cdn.example.com/live/ --tracker wss://tracker.example.com`
+
 const program = new Command()
-program.name('live-torrent').description('Peer-assisted live video: serve any HLS feed as a P2P-ready feed')
+program
+  .name('live-torrent')
+  .description('Peer-assisted live video: serve any HLS feed as a P2P-ready feed')
+  // `live-torrent --help` is what people type first: show the examples there too, not only under `serve --help`.
+  .addHelpText('after', EXAMPLES)
 
 program
   .command('serve', { isDefault: true })
@@ -40,17 +53,7 @@ program
   .option('--no-tracker', 'do not run the built-in tracker (use only --tracker URLs)')
   .option('--cors <origin>', 'Access-Control-Allow-Origin: *, an origin, or a comma-separated list', '*')
   .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
-  .addHelpText(
-    'after',
-    `
-Examples:
-  live-torrent serve                                   the built-in sample, looped live
-  live-torrent serve ./hls                             a folder ffmpeg -f hls writes into
-  live-torrent serve ./vod --loop --window 5           a finished folder, looped as live
-  live-torrent serve https://example.com/live/master.m3u8
-  live-torrent serve movie.mp4 --port 9000             a video file, packaged live by ffmpeg
-  live-torrent serve ./hls --public-url https://cdn.example.com/live/ --tracker wss://tracker.example.com`,
-  )
+  .addHelpText('after', EXAMPLES)
   .action(serve)
 
 await program.parseAsync()
