@@ -95,6 +95,7 @@ export class PlaylistIngest {
     if (this.nextSequence === null) this.init(doc)
     this.detectRestart(doc)
     const published = await this.ingest(doc)
+    this.discardStale(doc)
     if (doc.endList && this.isComplete(doc)) this.finish()
     return published > 0 || doc.endList
   }
@@ -123,9 +124,29 @@ export class PlaylistIngest {
     if (lastInDoc >= last.sequence && (!known || identity(known) === last.id)) return
     this.ctx.logger.warn({ url: doc.url }, 'upstream media sequence went back or changed content: continuing after a discontinuity')
     this.lastUpstream = { sequence: doc.segments[0]!.sequence - 1, id: '' }
-    this.pending.clear()
+    this.discardPending(() => true)
     this.failures.clear()
     this.forceDiscontinuity = true
+  }
+
+  /**
+   * Forgets loads and failure counts of segments that will never be published: already passed, or gone from the
+   * upstream window while an earlier segment was failing. Without this they would stay in memory for good.
+   */
+  private discardStale(doc: MediaPlaylist): void {
+    const listed = new Set(doc.segments.map((segment) => segment.sequence))
+    const after = this.lastUpstream?.sequence ?? -Infinity
+    const stale = (sequence: number): boolean => sequence <= after || !listed.has(sequence)
+    this.discardPending(stale)
+    for (const sequence of this.failures.keys()) if (stale(sequence)) this.failures.delete(sequence)
+  }
+
+  private discardPending(stale: (sequence: number) => boolean): void {
+    for (const [sequence, load] of this.pending) {
+      if (!stale(sequence)) continue
+      this.pending.delete(sequence)
+      void load.then((loaded) => loaded instanceof Error || this.ctx.bodies.delete(loaded.bodyKey))
+    }
   }
 
   private fresh(doc: MediaPlaylist): UpstreamSegment[] {
