@@ -11,13 +11,11 @@
 import { createHash, randomBytes } from 'node:crypto'
 import createTorrent from 'create-torrent'
 import { pino } from 'pino'
-import { BodyCache } from '../src/origin/body-cache.js'
 import { Catalog } from '../src/origin/catalog.js'
 import { Links } from '../src/origin/http/links.js'
 import { parseMediaPlaylist } from '../src/origin/playlist/parse.js'
 import { Rendition } from '../src/origin/rendition.js'
 import { hashSegment, type SegmentTorrent } from '../src/origin/torrent/segment-torrent.js'
-import { Upstream } from '../src/origin/upstream.js'
 import { median, timeMs, timeMsAsync, writeResults } from './stats.js'
 
 const ROUNDS = 7
@@ -82,7 +80,7 @@ function benchRewrite(segmentCount: number) {
     let doc!: ReturnType<typeof parseMediaPlaylist>
     parse.push(timeMs(() => (doc = parseMediaPlaylist(text, url))))
     const catalog = new Catalog({ onInfoHashGone: () => {}, onSegmentDropped: () => {} })
-    const rendition = new Rendition('', 'stream.m3u8', url, null, catalog, new BodyCache(1, new Upstream({ timeoutMs: 1000 })))
+    const rendition = new Rendition('', 'stream.m3u8', url, null, catalog)
     publish.push(
       timeMs(() => {
         rendition.window.setHeader(doc.header.map((tag) => tag.raw))

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { BodyCache } from '../src/origin/body-cache.js'
 import { Catalog } from '../src/origin/catalog.js'
 import { Links } from '../src/origin/http/links.js'
 import { rewriteMaster } from '../src/origin/playlist/master.js'
@@ -9,7 +8,6 @@ import type { PublishedSegment } from '../src/origin/playlist/published.js'
 import { Rendition } from '../src/origin/rendition.js'
 import { MAX_PIECES, MIN_PIECE_LENGTH, pieceLengthFor } from '../src/origin/torrent/piece-length.js'
 import { hashSegment } from '../src/origin/torrent/segment-torrent.js'
-import { Upstream } from '../src/origin/upstream.js'
 import { formatMagnetLine, parseMagnetLine } from '../src/protocol/magnet-line.js'
 import { buildMagnetUri, parseMagnetUri } from '../src/protocol/magnet.js'
 import { playlistEntries } from './support/origin.js'
@@ -19,7 +17,7 @@ const BASE = 'https://up.example/live/index.m3u8'
 function rendition(max: number | null, retired: Array<[PublishedSegment, number]> = []): Rendition {
   const catalog = new Catalog({ onInfoHashGone: () => {}, onSegmentDropped: () => {} })
   catalog.retireSegment = (segment, grace) => void retired.push([segment, grace])
-  return new Rendition('', 'stream.m3u8', BASE, max, catalog, new BodyCache(1 << 20, new Upstream({ timeoutMs: 1000 })))
+  return new Rendition('', 'stream.m3u8', BASE, max, catalog)
 }
 
 function publishAll(target: Rendition, text: string, firstSequence = 0): void {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander'
-import { serve } from './serve.js'
+import { serve, type ServeFlags } from './serve.js'
 
 function positiveInt(value: string): number {
   const parsed = Number(value)
@@ -22,7 +22,15 @@ function url(value: string): string {
   }
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, url(value)]
+/**
+ * `--tracker URL` and `--no-tracker` share commander's attribute name `tracker`, so whichever comes last would
+ * overwrite the other. They mean different things (extra trackers / no built-in one), so they are collected apart.
+ */
+const trackerChoice = { builtin: true, extra: [] as string[] }
+const addTracker = (value: string): string[] => {
+  trackerChoice.extra.push(url(value))
+  return trackerChoice.extra
+}
 
 const EXAMPLES = `
 Examples:
@@ -40,7 +48,7 @@ program
   // `live-torrent --help` is what people type first: show the examples there too, not only under `serve --help`.
   .addHelpText('after', EXAMPLES)
 
-program
+const serveCommand = program
   .command('serve', { isDefault: true })
   .description('serve a feed with one torrent per segment, a WebTorrent tracker, and metrics')
   .argument('[source]', 'a folder a packager writes into, a .m3u8 file or URL, or a video file; default: the built-in sample, looped live')
@@ -49,11 +57,14 @@ program
   .option('--public-url <url>', 'base URL viewers use (behind a proxy or CDN); default: the request Host', url)
   .option('-w, --window <segments>', 'segments in a live playlist', positiveInt, 6)
   .option('--loop', 'serve a finished folder or VOD playlist as an endless live stream', false)
-  .option('--tracker <url>', 'extra tracker URL for every magnet (repeatable)', collect, [])
+  .option('--tracker <url>', 'extra tracker URL for every magnet (repeatable)', addTracker)
   .option('--no-tracker', 'do not run the built-in tracker (use only --tracker URLs)')
   .option('--cors <origin>', 'Access-Control-Allow-Origin: *, an origin, or a comma-separated list', '*')
   .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
   .addHelpText('after', EXAMPLES)
-  .action(serve)
+  .action((source: string | undefined, flags: Omit<ServeFlags, 'trackers' | 'builtinTracker'>) =>
+    serve(source, { ...flags, trackers: trackerChoice.extra, builtinTracker: trackerChoice.builtin }),
+  )
+serveCommand.on('option:no-tracker', () => (trackerChoice.builtin = false))
 
 await program.parseAsync()

@@ -9,7 +9,10 @@ export interface ServeFlags {
   publicUrl?: string
   window: number
   loop: boolean
-  tracker: string[] | false
+  /** Extra tracker URLs for every magnet. */
+  trackers: string[]
+  /** Run the built-in tracker. */
+  builtinTracker: boolean
   cors: string
   ffmpeg?: string
 }
@@ -30,9 +33,8 @@ export async function serve(source: string | undefined, flags: ServeFlags): Prom
         publicUrl: flags.publicUrl,
         windowSegments: flags.window,
         loop: flags.loop,
-        // commander turns --no-tracker into tracker: false, and --tracker URLs into an array.
-        builtinTracker: flags.tracker !== false,
-        trackers: flags.tracker === false ? [] : flags.tracker,
+        builtinTracker: flags.builtinTracker,
+        trackers: flags.trackers,
         cors: flags.cors,
         ffmpegPath: flags.ffmpeg,
       },

@@ -48,7 +48,7 @@ export class Feed {
 
   private setUpMaster(text: string): void {
     const master = parseMasterPlaylist(text, this.options.entryUrl)
-    const root = new Rendition('', ENTRY_PATH, this.options.entryUrl, null, this.ctx.catalog, this.ctx.bodies)
+    const root = new Rendition('', ENTRY_PATH, this.options.entryUrl, null, this.ctx.catalog)
     const { text: rewritten, references } = rewriteMaster(master, (url) => root.assetName(url, extensionOf(url, '.bin')))
     if (references.length === 0) throw new Error(`${this.options.entryUrl}: the master playlist names no media playlist`)
     this.masterText = rewritten
@@ -56,8 +56,8 @@ export class Feed {
   }
 
   private addRendition(upstreamUrl: string, dir: string, playlistPath: string): void {
-    const { catalog, bodies } = this.ctx
-    const rendition = new Rendition(dir, playlistPath, upstreamUrl, this.options.windowSegments, catalog, bodies)
+    const { catalog } = this.ctx
+    const rendition = new Rendition(dir, playlistPath, upstreamUrl, this.options.windowSegments, catalog)
     this.renditions.push(rendition)
     if (playlistPath !== ENTRY_PATH) {
       catalog.set(playlistPath, { kind: 'playlist', render: (links) => (this.readyFlag ? this.renderMedia(rendition, links) : null) })

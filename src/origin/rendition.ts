@@ -1,5 +1,4 @@
 import type { Catalog } from './catalog.js'
-import type { BodyCache } from './body-cache.js'
 import { contentTypeOf, extensionOf } from './playlist/content-type.js'
 import { rewriteUriAttribute } from './playlist/lines.js'
 import { MediaWindow, tagName } from './playlist/media-window.js'
@@ -25,7 +24,6 @@ export class Rendition {
     readonly upstreamUrl: string,
     maxSegments: number | null,
     private readonly catalog: Catalog,
-    private readonly bodies: BodyCache,
   ) {
     this.window = new MediaWindow({
       maxSegments,
@@ -113,9 +111,5 @@ export class Rendition {
   publish(segment: PublishedSegment): void {
     this.catalog.publishSegment(segment)
     this.window.publish(segment)
-  }
-
-  get bodyCache(): BodyCache {
-    return this.bodies
   }
 }

@@ -26,8 +26,4 @@ export class HashQueue {
       return torrent
     })
   }
-
-  get pending(): number {
-    return this.limit.pendingCount + this.limit.activeCount
-  }
 }
