@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { after, describe, it } from 'node:test'
 import { pino, type Logger } from 'pino'
 import { Origin, PortInUseError } from '../src/origin/origin.js'
 import { resolveSource, SAMPLE_PLAYLIST } from '../src/origin/sources/resolve.js'
+import { LiveUpstream } from './support/live-upstream.js'
 import { eventually, getBytes, getText, mediaSequence, playlistEntries, startOrigin } from './support/origin.js'
 
 const ROOT = new URL('..', import.meta.url).pathname
@@ -29,80 +30,6 @@ function capturingLogger(): { logger: Logger; lines: Array<{ level: number; msg:
     },
   })
   return { logger: pino({ level: 'info' }, stream) as Logger, lines }
-}
-
-/** The bytes of upstream segment `n`: unique per number, so a test can tell which one the origin serves. */
-function payload(n: number): Buffer {
-  const head = Buffer.from(`upstream segment ${n}\n`)
-  return Buffer.concat([head, Buffer.alloc(3000 - head.length, n % 251)])
-}
-
-/**
- * A live HLS upstream on a test server: a sliding window of `windowSize` one-second segments whose newest number
- * grows every `stepMs`. Its playlist can be turned to garbage, its segments to 404, and the server can die and
- * come back on the same port.
- */
-class LiveUpstream {
-  head = 4
-  /** When set, served instead of the playlist. */
-  garbage: string | null = null
-  readonly missing = new Set<number>()
-  private server: Server | null = null
-  private timer: NodeJS.Timeout | null = null
-  port = 0
-
-  constructor(private readonly windowSize = 4, private readonly stepMs = 500) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/live/index.m3u8`
-  }
-
-  playlist(): string {
-    if (this.garbage !== null) return this.garbage
-    const first = Math.max(0, this.head - this.windowSize + 1)
-    const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${first}`]
-    for (let n = first; n <= this.head; n++) lines.push('#EXTINF:1.000,', `seg${n}.ts`)
-    return lines.join('\n') + '\n'
-  }
-
-  async start(port = 0): Promise<void> {
-    const server = createHttpServer((req, res) => {
-      const path = (req.url ?? '').split('?')[0]!
-      if (path === '/live/index.m3u8') {
-        res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(this.playlist())
-        return
-      }
-      const match = /^\/live\/seg(\d+)\.ts$/.exec(path)
-      const n = match ? Number(match[1]) : -1
-      if (n < 0 || n > this.head || this.missing.has(n)) {
-        res.writeHead(404).end('not found')
-        return
-      }
-      res.writeHead(200, { 'content-type': 'video/mp2t' }).end(payload(n))
-    })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => resolve())
-    })
-    this.server = server
-    this.port = (server.address() as AddressInfo).port
-    this.timer ??= setInterval(() => this.head++, this.stepMs)
-  }
-
-  /** Closes the server and every open connection; the window keeps advancing meanwhile. */
-  async kill(): Promise<void> {
-    const server = this.server
-    this.server = null
-    if (!server) return
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer)
-    this.timer = null
-    await this.kill()
-  }
 }
 
 /** The served window as (uri, upstream segment number, tags) by reading each segment's bytes. */

@@ -25,7 +25,6 @@ import {
 } from './support/origin.js'
 
 const MAGNET_PREFIX = `#${MAGNET_TAG}:`
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Non-empty, trimmed lines. */
 function lines(text: string): string[] {

@@ -27,6 +27,7 @@ export class PlaylistIngest {
   private readonly pending = new Map<number, Promise<LoadedSegment | Error>>()
   private readonly failures = new Map<number, number>()
   private lastText = ''
+  private headerKey = ''
   private lastUpstream: { sequence: number; id: string } | null = null
   private nextSequence: number | null = null
   private forceDiscontinuity = false
@@ -93,6 +94,7 @@ export class PlaylistIngest {
     const doc = parseMediaPlaylist(text, url)
     this.lastText = text
     if (this.nextSequence === null) this.init(doc)
+    else this.updateHeader(doc)
     this.detectRestart(doc)
     const published = await this.ingest(doc)
     this.discardStale(doc)
@@ -102,17 +104,26 @@ export class PlaylistIngest {
 
   private init(doc: MediaPlaylist): void {
     this.vod = doc.endList
-    this.targetDuration = doc.targetDuration
     const window = this.rendition.window
     window.setMaxSegments(this.vod ? null : this.options.windowSegments)
-    // A windowed live playlist must not claim to be an EVENT playlist (those never drop segments).
-    window.setHeader(doc.header.map((tag) => tag.raw), this.vod ? [] : ['EXT-X-PLAYLIST-TYPE'])
+    this.updateHeader(doc)
     const skip = this.vod ? 0 : Math.max(0, doc.segments.length - this.options.windowSegments)
     const skipped = doc.segments.slice(0, skip)
     window.setDiscontinuityBase(doc.discontinuitySequence + skipped.filter((s) => s.discontinuity).length)
     const first = doc.segments[skip]
     this.nextSequence = first ? first.sequence : doc.mediaSequence
     if (skip > 0) this.lastUpstream = { sequence: skipped.at(-1)!.sequence, id: identity(skipped.at(-1)!) }
+  }
+
+  /** Packagers may change header tags as they go (ffmpeg raises EXT-X-TARGETDURATION when a segment runs long). */
+  private updateHeader(doc: MediaPlaylist): void {
+    this.targetDuration = doc.targetDuration
+    const header = doc.header.map((tag) => tag.raw)
+    const key = header.join('\n')
+    if (key === this.headerKey) return
+    this.headerKey = key
+    // A windowed live playlist must not claim to be an EVENT playlist (those never drop segments).
+    this.rendition.window.setHeader(header, this.vod ? [] : ['EXT-X-PLAYLIST-TYPE'])
   }
 
   /** A packager restart numbers from 0 again, or a known number names other content: continue after a discontinuity. */

@@ -23,7 +23,7 @@ export class Tracker {
   private readonly server: TrackerServer
   private readonly sockets = new Set<TrackedSocket>()
 
-  constructor(private readonly options: TrackerOptions) {
+  constructor(options: TrackerOptions) {
     this.server = new TrackerServer({
       http: false,
       udp: false,
