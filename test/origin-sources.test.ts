@@ -276,7 +276,7 @@ describe('origin sources', { concurrency: true }, () => {
     const MAX_START = durations.length - WINDOW
     let tokenMisses = 0
     let base = ''
-    const server = await startTestServer(srcDir, (req, res, url) => {
+    const server = await startTestServer(srcDir, (_req, res, url) => {
       if (url.pathname === '/live/index.m3u8') {
         const start = Math.min(MAX_START, Math.floor((Date.now() - started) / 1000))
         const out = ['#EXTM3U', '#EXT-X-VERSION:3', targetDuration, `#EXT-X-MEDIA-SEQUENCE:${start}`]
