@@ -57,7 +57,7 @@ export class Feed {
 
   private addRendition(upstreamUrl: string, dir: string, playlistPath: string): void {
     const { catalog } = this.ctx
-    const rendition = new Rendition(dir, playlistPath, upstreamUrl, this.options.windowSegments, catalog)
+    const rendition = new Rendition(dir, playlistPath, upstreamUrl, this.options.windowSegments, catalog, this.ctx.logger)
     this.renditions.push(rendition)
     if (playlistPath !== ENTRY_PATH) {
       catalog.set(playlistPath, { kind: 'playlist', render: (links) => (this.readyFlag ? this.renderMedia(rendition, links) : null) })
@@ -72,13 +72,19 @@ export class Feed {
       await Promise.all(loops.map((loop) => loop.prepare()))
       // Renditions start together so that their live edges stay aligned.
       for (const loop of loops) loop.start()
-      this.readyFlag = true
+      this.markReady()
       return
     }
     const ingests = this.renditions.map((r) => new PlaylistIngest(this.ctx, r, { windowSegments, fetchConcurrency, segmentAttempts }))
     this.ingests.push(...ingests)
     for (const ingest of ingests) ingest.start()
-    void Promise.all(ingests.map((ingest) => ingest.ready)).then(() => (this.readyFlag = true))
+    void Promise.all(ingests.map((ingest) => ingest.ready)).then(() => this.markReady())
+  }
+
+  private markReady(): void {
+    this.readyFlag = true
+    const segments = this.renditions.reduce((sum, r) => sum + r.window.segments.length, 0)
+    this.ctx.logger.info({ renditions: this.renditions.length, segments, loop: this.options.loop }, 'feed ready')
   }
 
   /** Serving may start: every rendition has segments (live) or is fully hashed (VOD). */

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { Catalog } from './catalog.js'
 import { contentTypeOf, extensionOf } from './playlist/content-type.js'
 import { rewriteUriAttribute } from './playlist/lines.js'
@@ -24,6 +25,7 @@ export class Rendition {
     readonly upstreamUrl: string,
     maxSegments: number | null,
     private readonly catalog: Catalog,
+    private readonly logger?: Logger,
   ) {
     this.window = new MediaWindow({
       maxSegments,
@@ -111,5 +113,6 @@ export class Rendition {
   publish(segment: PublishedSegment): void {
     this.catalog.publishSegment(segment)
     this.window.publish(segment)
+    this.logger?.debug({ path: segment.path, infoHash: segment.torrent.infoHash, bytes: segment.torrent.length }, 'segment published')
   }
 }
