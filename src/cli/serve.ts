@@ -20,6 +20,8 @@ export interface ServeFlags {
 /** `live-torrent serve`: starts an origin, prints where to watch it, stops cleanly on Ctrl-C. */
 export async function serve(source: string | undefined, flags: ServeFlags): Promise<void> {
   const logger = createLogger()
+  // A live origin keeps serving what it can: a stray rejection is logged, never fatal.
+  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'))
   const progress = new ProgressBar()
   let origin: Origin
   try {

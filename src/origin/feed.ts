@@ -38,16 +38,16 @@ export class Feed {
   /** Reads the entry playlist and starts ingesting. Throws with a clear message when the entry is unusable. */
   async start(): Promise<void> {
     const url = this.options.entryUrl
-    const text = await this.ctx.upstream.text(url)
+    const { text, url: base } = await this.ctx.upstream.playlist(url)
     assertHls(text, url)
-    if (isMasterPlaylist(text)) this.setUpMaster(text)
+    if (isMasterPlaylist(text)) this.setUpMaster(text, base)
     else this.addRendition(url, '', ENTRY_PATH)
     this.ctx.catalog.set(ENTRY_PATH, { kind: 'playlist', render: (links) => this.renderEntry(links) })
     await this.startIngests()
   }
 
-  private setUpMaster(text: string): void {
-    const master = parseMasterPlaylist(text, this.options.entryUrl)
+  private setUpMaster(text: string, base: string): void {
+    const master = parseMasterPlaylist(text, base)
     const root = new Rendition('', ENTRY_PATH, this.options.entryUrl, null, this.ctx.catalog)
     const { text: rewritten, references } = rewriteMaster(master, (url) => root.assetName(url, extensionOf(url, '.bin')))
     if (references.length === 0) throw new Error(`${this.options.entryUrl}: the master playlist names no media playlist`)

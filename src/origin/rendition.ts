@@ -16,17 +16,20 @@ export class Rendition {
   readonly window: MediaWindow
   private readonly assets = new Map<string, string>()
   private readonly rangeResources = new Set<string>()
+  /** Where the playlist was last read from after redirects: the base of relative URIs in its tags. */
+  baseUrl: string
 
   constructor(
     /** Directory of this rendition under the origin, '' or ending in '/'. */
     readonly dir: string,
     readonly playlistPath: string,
-    /** The upstream media playlist URL, the base of relative URIs in its tags. */
+    /** The upstream media playlist URL, polled as given. */
     readonly upstreamUrl: string,
     maxSegments: number | null,
     private readonly catalog: Catalog,
     private readonly logger?: Logger,
   ) {
+    this.baseUrl = upstreamUrl
     this.window = new MediaWindow({
       maxSegments,
       onRetire: (segment, graceMs) => this.catalog.retireSegment(segment, graceMs),
@@ -69,7 +72,7 @@ export class Rendition {
     return rewriteUriAttribute(raw, (uri) => {
       // data: keys are inline and skd:/other schemes are DRM system identifiers, not fetchable resources.
       if (/^(data|skd):/i.test(uri)) return uri
-      return this.assetName(new URL(uri, this.upstreamUrl).href, fallbackExt)
+      return this.assetName(new URL(uri, this.baseUrl).href, fallbackExt)
     })
   }
 

@@ -21,18 +21,27 @@ export interface UpstreamOptions {
 export class Upstream {
   constructor(private readonly options: UpstreamOptions) {}
 
-  async text(url: string): Promise<string> {
-    return Buffer.from(await this.bytes(url)).toString('utf8')
+  /**
+   * Reads a playlist. `url` is where it ended up after redirects: the base its relative URIs resolve against
+   * (as in browsers), while the next poll still asks the original URL.
+   */
+  async playlist(url: string): Promise<{ text: string; url: string }> {
+    const { bytes, finalUrl } = await this.read(url)
+    return { text: Buffer.from(bytes).toString('utf8'), url: finalUrl }
   }
 
   async bytes(url: string, range?: ByteRange): Promise<Uint8Array> {
+    return (await this.read(url, range)).bytes
+  }
+
+  private async read(url: string, range?: ByteRange): Promise<{ bytes: Uint8Array; finalUrl: string }> {
     const parsed = new URL(url)
-    if (parsed.protocol === 'file:') return readLocal(parsed, range)
+    if (parsed.protocol === 'file:') return { bytes: await readLocal(parsed, range), finalUrl: url }
     if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return this.fetchRemote(url, range)
     throw new UpstreamError(`unsupported URL scheme ${parsed.protocol} in ${url}`, url)
   }
 
-  private async fetchRemote(url: string, range?: ByteRange): Promise<Uint8Array> {
+  private async fetchRemote(url: string, range?: ByteRange): Promise<{ bytes: Uint8Array; finalUrl: string }> {
     const headers: Record<string, string> = {}
     if (range) headers.range = `bytes=${range.offset}-${range.offset + range.length - 1}`
     let response: Response
@@ -46,13 +55,14 @@ export class Upstream {
       throw new UpstreamError(`${url} answered HTTP ${response.status} ${response.statusText}`.trim(), url, response.status)
     }
     const body = new Uint8Array(await response.arrayBuffer())
-    if (!range) return body
+    const finalUrl = response.url || url
+    if (!range) return { bytes: body, finalUrl }
     // A server that ignores Range sends the whole resource with 200: cut the range out ourselves.
     const slice = response.status === 206 ? body : body.subarray(range.offset, range.offset + range.length)
     if (slice.length !== range.length) {
       throw new UpstreamError(`${url} returned ${slice.length} bytes for a ${range.length}-byte range`, url)
     }
-    return slice
+    return { bytes: slice, finalUrl }
   }
 }
 

@@ -30,8 +30,9 @@ export class LoopIngest {
 
   /** Reads and hashes the whole playlist. */
   async prepare(): Promise<void> {
-    const url = this.rendition.upstreamUrl
-    const doc = parseMediaPlaylist(await this.ctx.upstream.text(url), url)
+    const { text, url } = await this.ctx.upstream.playlist(this.rendition.upstreamUrl)
+    this.rendition.baseUrl = url
+    const doc = parseMediaPlaylist(text, url)
     if (doc.segments.length === 0) throw new Error(`${url}: nothing to loop, the playlist lists no segment`)
     this.rendition.window.setMaxSegments(this.options.windowSegments)
     // PLAYLIST-TYPE:VOD would be a lie once the playlist slides.

@@ -88,10 +88,10 @@ export class PlaylistIngest {
   }
 
   private async refresh(): Promise<boolean> {
-    const url = this.rendition.upstreamUrl
-    const text = await this.ctx.upstream.text(url)
+    const { text, url: base } = await this.ctx.upstream.playlist(this.rendition.upstreamUrl)
     if (text === this.lastText && this.failures.size === 0) return false
-    const doc = parseMediaPlaylist(text, url)
+    this.rendition.baseUrl = base
+    const doc = parseMediaPlaylist(text, base)
     this.lastText = text
     if (this.nextSequence === null) this.init(doc)
     else this.updateHeader(doc)
