@@ -33,7 +33,9 @@ function ours(segments: Buffer[]): void {
 async function viaCreateTorrent(segments: Buffer[]): Promise<void> {
   for (const [index, segment] of segments.entries()) {
     await new Promise<void>((resolve, reject) =>
-      createTorrent(segment, { name: `seg${index}.ts`, announceList: [], pieceLength: 32 * 1024 }, (err: Error | null) => (err ? reject(err) : resolve())),
+      createTorrent(segment, { name: `seg${index}.ts`, announceList: [], pieceLength: 32 * 1024 }, (err: Error | null) =>
+        err ? reject(err) : resolve(),
+      ),
     )
   }
 }
@@ -85,7 +87,13 @@ function benchRewrite(segmentCount: number) {
       timeMs(() => {
         rendition.window.setHeader(doc.header.map((tag) => tag.raw))
         doc.segments.forEach((segment, i) => {
-          const published = rendition.toPublished({ upstream: segment, sequence: i, torrent: torrents[i]!, discontinuity: false, bodyKey: `k${i}` })
+          const published = rendition.toPublished({
+            upstream: segment,
+            sequence: i,
+            torrent: torrents[i]!,
+            discontinuity: false,
+            bodyKey: `k${i}`,
+          })
           rendition.publish(published)
         })
         rendition.window.end()
@@ -94,7 +102,8 @@ function benchRewrite(segmentCount: number) {
     const links = new Links('http://127.0.0.1:8008/', true, [])
     let out = ''
     render.push(timeMs(() => (out = rendition.window.render((segment) => links.magnetFor(segment)))))
-    if (!out.includes('#EXT-X-ENDLIST') || (out.match(/EXT-X-LIVE-TORRENT-MAGNET/g) ?? []).length !== segmentCount) throw new Error('bad rewrite')
+    if (!out.includes('#EXT-X-ENDLIST') || (out.match(/EXT-X-LIVE-TORRENT-MAGNET/g) ?? []).length !== segmentCount)
+      throw new Error('bad rewrite')
   }
   return {
     segments: segmentCount,
@@ -114,13 +123,24 @@ async function main(): Promise<void> {
   const hashing = []
   for (const size of SEGMENT_SIZES) hashing.push(await benchHashing(size))
   const rewrite = benchRewrite(10_000)
-  const results = { date: new Date().toISOString(), node: process.version, rounds: ROUNDS, statistic: 'median', hashing, rewrite10kVod: rewrite }
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    rounds: ROUNDS,
+    statistic: 'median',
+    hashing,
+    rewrite10kVod: rewrite,
+  }
   await writeResults(new URL('results/origin.json', import.meta.url).pathname, results)
   console.log('Segment hashing, throughput vs plain node:crypto SHA-1 over the same bytes (goal >= 0.8):')
   for (const h of hashing) {
-    console.log(`  ${(h.segmentBytes / 1024).toString().padStart(5)} KiB segments: ${h.liveTorrentMBps} MB/s vs ${h.plainSha1MBps} MB/s = ${h.ratioToPlainSha1}x  (create-torrent: ${h.createTorrentRatioToPlainSha1}x)`)
+    console.log(
+      `  ${(h.segmentBytes / 1024).toString().padStart(5)} KiB segments: ${h.liveTorrentMBps} MB/s vs ${h.plainSha1MBps} MB/s = ${h.ratioToPlainSha1}x  (create-torrent: ${h.createTorrentRatioToPlainSha1}x)`,
+    )
   }
-  console.log(`Rewrite of a 10,000-segment VOD playlist: parse ${rewrite.parseMs} ms + publish ${rewrite.publishMs} ms + render with magnets ${rewrite.renderWithMagnetsMs} ms = ${rewrite.totalMs} ms`)
+  console.log(
+    `Rewrite of a 10,000-segment VOD playlist: parse ${rewrite.parseMs} ms + publish ${rewrite.publishMs} ms + render with magnets ${rewrite.renderWithMagnetsMs} ms = ${rewrite.totalMs} ms`,
+  )
   console.log('written to bench/results/origin.json')
 }
 

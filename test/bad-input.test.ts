@@ -33,7 +33,9 @@ function capturingLogger(): { logger: Logger; lines: Array<{ level: number; msg:
 }
 
 /** The served window as (uri, upstream segment number, tags) by reading each segment's bytes. */
-async function servedWindow(origin: Origin): Promise<{ sequence: number; entries: Array<{ uri: string; upstream: number; tags: string[] }> }> {
+async function servedWindow(
+  origin: Origin,
+): Promise<{ sequence: number; entries: Array<{ uri: string; upstream: number; tags: string[] }> }> {
   const { status, text } = await getText(origin.playlistUrl)
   assert.equal(status, 200)
   const entries = []
@@ -48,7 +50,9 @@ async function servedWindow(origin: Origin): Promise<{ sequence: number; entries
 }
 
 function assertConsecutive(window: Awaited<ReturnType<typeof servedWindow>>): void {
-  window.entries.forEach((entry, index) => assert.equal(entry.uri, `seg${window.sequence + index}.ts`, 'media sequence + index names each segment'))
+  window.entries.forEach((entry, index) =>
+    assert.equal(entry.uri, `seg${window.sequence + index}.ts`, 'media sequence + index names each segment'),
+  )
 }
 
 async function upstreamErrors(origin: Origin, kind: string): Promise<number> {
@@ -68,7 +72,9 @@ describe('bad input at start: one clear message', () => {
   })
 
   it('a URL that answers HTML instead of a playlist', async () => {
-    const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>hello</body></html>'))
+    const server = createHttpServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>hello</body></html>'),
+    )
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/live.m3u8`
@@ -97,7 +103,10 @@ describe('bad input at start: one clear message', () => {
   })
 
   it('ffmpeg missing: says how to install it', async () => {
-    await assert.rejects(startOrigin({ kind: 'video', path: SAMPLE_PLAYLIST.replace(/stream\.m3u8$/, 'seg000.ts') }, { ffmpegPath: '/nonexistent/ffmpeg' }), /apt-get install/)
+    await assert.rejects(
+      startOrigin({ kind: 'video', path: SAMPLE_PLAYLIST.replace(/stream\.m3u8$/, 'seg000.ts') }, { ffmpegPath: '/nonexistent/ffmpeg' }),
+      /apt-get install/,
+    )
   })
 
   it('a source path that does not exist', async () => {
@@ -144,7 +153,10 @@ describe('bad input while live: the last good playlist keeps being served', () =
     upstream.garbage = '#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:zz\n#EXTINF:abc,\nseg1.ts\n'
     await eventually(async () => (await upstreamErrors(origin, 'playlist')) > errorsSoFar, 8000, 'the malformed playlist to be counted')
     assert.equal((await getText(origin.playlistUrl)).text, before.text, 'still the last good playlist')
-    assert.ok(lines.some((line) => line.level >= 50 && /malformed|no valid #EXTINF duration/.test(line.msg)), `a malformed playlist is logged: ${JSON.stringify(lines.slice(-3))}`)
+    assert.ok(
+      lines.some((line) => line.level >= 50 && /malformed|no valid #EXTINF duration/.test(line.msg)),
+      `a malformed playlist is logged: ${JSON.stringify(lines.slice(-3))}`,
+    )
 
     upstream.garbage = null
     const last = mediaSequence(during.text)
@@ -220,7 +232,10 @@ describe('bad input while live: the last good playlist keeps being served', () =
 
 describe('CLI: one line on stderr and exit code 1', () => {
   async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' } })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))

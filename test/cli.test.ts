@@ -47,7 +47,10 @@ describe('live-torrent serve (CLI)', () => {
   })
 
   it('--no-tracker with --tracker URL lists only the external tracker, in either order', async () => {
-    for (const args of [['--no-tracker', '--tracker', 'wss://t.example/announce'], ['--tracker', 'wss://t.example/announce', '--no-tracker']]) {
+    for (const args of [
+      ['--no-tracker', '--tracker', 'wss://t.example/announce'],
+      ['--tracker', 'wss://t.example/announce', '--no-tracker'],
+    ]) {
       const { child, playlistUrl } = await startCli(args)
       try {
         assert.deepEqual(await magnetTrackers(playlistUrl), ['wss://t.example/announce'], args.join(' '))

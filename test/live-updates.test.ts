@@ -12,7 +12,11 @@ describe('a live upstream that changes under the origin', () => {
       await origin.whenReady()
       assert.match((await getText(origin.playlistUrl)).text, /^#EXT-X-TARGETDURATION:1$/m)
       upstream.targetDuration = 2
-      await eventually(async () => /^#EXT-X-TARGETDURATION:2$/m.test((await getText(origin.playlistUrl)).text), 10_000, 'the new target duration')
+      await eventually(
+        async () => /^#EXT-X-TARGETDURATION:2$/m.test((await getText(origin.playlistUrl)).text),
+        10_000,
+        'the new target duration',
+      )
     } finally {
       await origin.stop()
       await upstream.stop()
@@ -32,10 +36,14 @@ describe('a live upstream that changes under the origin', () => {
       upstream.firstSequence = 0
       upstream.head = 0
       // The restarted upstream's segments arrive after a discontinuity, under ever-growing sequence numbers.
-      const text = await eventually(async () => {
-        const { text } = await getText(origin.playlistUrl)
-        return playlistEntries(text).some((entry) => entry.tags.includes('#EXT-X-DISCONTINUITY')) && text
-      }, 10_000, 'a discontinuity after the restart')
+      const text = await eventually(
+        async () => {
+          const { text } = await getText(origin.playlistUrl)
+          return playlistEntries(text).some((entry) => entry.tags.includes('#EXT-X-DISCONTINUITY')) && text
+        },
+        10_000,
+        'a discontinuity after the restart',
+      )
       const sequence = mediaSequence(text)
       assert.ok(sequence >= before, `media sequence never goes back: ${sequence} after ${before}`)
       const entries = playlistEntries(text)

@@ -17,14 +17,18 @@ it('keeps memory bounded on a long live stream: dropped segments free their byte
     const first = mediaSequence((await getText(origin.playlistUrl)).text)
     // Window 2 s + grace (1 s segment + 2 s playlist): about 5 segments alive at any time, whatever the run time.
     const samples: Array<{ infoHashes: number; heldBytes: number; resources: number }> = []
-    await eventually(async () => {
-      samples.push({
-        infoHashes: origin.ctx.catalog.publishedInfoHashes,
-        heldBytes: origin.ctx.bodies.heldBytes,
-        resources: origin.ctx.catalog.size,
-      })
-      return mediaSequence((await getText(origin.playlistUrl)).text) >= first + 12
-    }, 40_000, 'twelve segments to pass through the window')
+    await eventually(
+      async () => {
+        samples.push({
+          infoHashes: origin.ctx.catalog.publishedInfoHashes,
+          heldBytes: origin.ctx.bodies.heldBytes,
+          resources: origin.ctx.catalog.size,
+        })
+        return mediaSequence((await getText(origin.playlistUrl)).text) >= first + 12
+      },
+      40_000,
+      'twelve segments to pass through the window',
+    )
     const last = samples.at(-1)!
     assert.ok(last.infoHashes <= 7, `published infohashes stay bounded: ${last.infoHashes}`)
     assert.ok(last.resources <= 2 * 7 + 2, `catalog entries stay bounded: ${last.resources}`)

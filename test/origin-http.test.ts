@@ -52,7 +52,11 @@ async function rawHttp(port: number, head: string): Promise<RawResponse> {
 }
 
 /** GET with node's http client: the path goes out as given and the Host header can be anything. */
-async function httpGet(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+async function httpGet(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = []
@@ -110,7 +114,7 @@ describe('origin HTTP (built-in sample)', () => {
       assert.match(response.headers.get('access-control-allow-headers') ?? '', /range/i)
     })
 
-    it("exposes Content-Range to scripts (a web seed reads it)", async () => {
+    it('exposes Content-Range to scripts (a web seed reads it)', async () => {
       const response = await fetch(segmentUrl, { headers: { origin: 'https://player.example', range: 'bytes=0-9' } })
       await response.arrayBuffer()
       assert.match(response.headers.get('access-control-expose-headers') ?? '', /content-range/i)
@@ -133,7 +137,10 @@ describe('origin HTTP (built-in sample)', () => {
         })
         await preflight.arrayBuffer()
         const preflightGranted = preflight.headers.get('access-control-allow-origin')
-        assert.ok(preflightGranted === null || preflightGranted === 'https://a.example', `b.example preflight must fail, got ${preflightGranted}`)
+        assert.ok(
+          preflightGranted === null || preflightGranted === 'https://a.example',
+          `b.example preflight must fail, got ${preflightGranted}`,
+        )
       } finally {
         await strict.stop()
       }
@@ -282,7 +289,10 @@ describe('origin HTTP (built-in sample)', () => {
 
     it('with publicUrl, magnets use it (https -> wss tracker)', async () => {
       const port = await freePort()
-      const behindCdn = await startOrigin({ kind: 'sample' }, { port, windowSegments: 2, publicUrl: 'https://cdn.example.com/live/', trackers: ['wss://t.example/announce'] })
+      const behindCdn = await startOrigin(
+        { kind: 'sample' },
+        { port, windowSegments: 2, publicUrl: 'https://cdn.example.com/live/', trackers: ['wss://t.example/announce'] },
+      )
       try {
         await behindCdn.whenReady()
         assert.equal(behindCdn.playlistUrl, 'https://cdn.example.com/live/stream.m3u8')
@@ -316,7 +326,10 @@ describe('origin HTTP (built-in sample)', () => {
     })
 
     it('without the built-in tracker, it is not listed and /announce refuses WebSocket upgrades', async () => {
-      const external = await startOrigin({ kind: 'sample' }, { windowSegments: 2, builtinTracker: false, trackers: ['wss://t.example/announce'] })
+      const external = await startOrigin(
+        { kind: 'sample' },
+        { windowSegments: 2, builtinTracker: false, trackers: ['wss://t.example/announce'] },
+      )
       try {
         await external.whenReady()
         const { text } = await getText(external.playlistUrl)

@@ -28,7 +28,10 @@ const MAGNET_PREFIX = `#${MAGNET_TAG}:`
 
 /** Non-empty, trimmed lines. */
 function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean)
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
 }
 
 /**
@@ -118,10 +121,29 @@ async function startTestServer(
 async function makeMp4(path: string, seconds: number): Promise<void> {
   const ffmpeg = await findFfmpeg(process.env.FFMPEG_PATH)
   const args = [
-    '-y', '-hide_banner', '-nostdin', '-loglevel', 'error',
-    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=25:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path,
+    '-y',
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x180:rate=25:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    path,
   ]
   const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
@@ -180,10 +202,14 @@ describe('origin sources', { concurrency: true }, () => {
     }
 
     await o.whenReady(20_000)
-    const full = await eventually(async () => {
-      const r = await read()
-      return r.count === 3 && r
-    }, 15_000, 'three segments in the window')
+    const full = await eventually(
+      async () => {
+        const r = await read()
+        return r.count === 3 && r
+      },
+      15_000,
+      'three segments in the window',
+    )
     await eventually(async () => (await read()).sequence >= full.sequence + 2, 10_000, 'the window to advance twice')
     for (let i = 1; i < sequences.length; i++) {
       assert.ok(sequences[i]! >= sequences[i - 1]!, `media sequence never goes back: ${sequences.join(',')}`)
@@ -213,29 +239,42 @@ describe('origin sources', { concurrency: true }, () => {
 
     const bySequence = new Map<number, { infoHash: string; tags: string[] }>()
     const firstSequences: number[] = []
-    await eventually(async () => {
-      const { status, text } = await getText(o.playlistUrl)
-      assert.equal(status, 200)
-      assert.doesNotMatch(text, /#EXT-X-ENDLIST/)
-      assert.doesNotMatch(text, /#EXT-X-PLAYLIST-TYPE/)
-      const entries = checkMagnets(text)
-      assert.ok(entries.length <= 2, `window of at most 2:\n${text}`)
-      const first = mediaSequence(text)
-      firstSequences.push(first)
-      // Wraps (every 3rd segment after the first cycle) that slid out of the window are counted.
-      const wrapsGone = Math.floor(Math.max(0, first - 1) / 3)
-      assert.equal(discontinuitySequence(text), wrapsGone, `EXT-X-DISCONTINUITY-SEQUENCE at media sequence ${first}:\n${text}`)
-      entries.forEach((entry, index) => bySequence.set(first + index, { infoHash: entry.magnet.infoHash, tags: entry.tags }))
-      return first + entries.length - 1 >= 7 || undefined
-    }, 15_000, 'the loop to run past two wraps')
+    await eventually(
+      async () => {
+        const { status, text } = await getText(o.playlistUrl)
+        assert.equal(status, 200)
+        assert.doesNotMatch(text, /#EXT-X-ENDLIST/)
+        assert.doesNotMatch(text, /#EXT-X-PLAYLIST-TYPE/)
+        const entries = checkMagnets(text)
+        assert.ok(entries.length <= 2, `window of at most 2:\n${text}`)
+        const first = mediaSequence(text)
+        firstSequences.push(first)
+        // Wraps (every 3rd segment after the first cycle) that slid out of the window are counted.
+        const wrapsGone = Math.floor(Math.max(0, first - 1) / 3)
+        assert.equal(discontinuitySequence(text), wrapsGone, `EXT-X-DISCONTINUITY-SEQUENCE at media sequence ${first}:\n${text}`)
+        entries.forEach((entry, index) => bySequence.set(first + index, { infoHash: entry.magnet.infoHash, tags: entry.tags }))
+        return first + entries.length - 1 >= 7 || undefined
+      },
+      15_000,
+      'the loop to run past two wraps',
+    )
 
-    for (let i = 1; i < firstSequences.length; i++) assert.ok(firstSequences[i]! >= firstSequences[i - 1]!, 'media sequence never goes back')
+    for (let i = 1; i < firstSequences.length; i++)
+      assert.ok(firstSequences[i]! >= firstSequences[i - 1]!, 'media sequence never goes back')
     for (let sequence = 0; sequence <= 7; sequence++) {
       const seen = bySequence.get(sequence)
       assert.ok(seen, `segment ${sequence} was seen in the playlist`)
       const wrap = sequence > 0 && sequence % 3 === 0
-      assert.equal(seen.tags.includes('#EXT-X-DISCONTINUITY'), wrap, `segment ${sequence}: discontinuity only at a wrap (${seen.tags.join(' ')})`)
-      assert.equal(seen.infoHash, bySequence.get(sequence % 3)!.infoHash, `segment ${sequence} has the infohash of VOD segment ${sequence % 3}`)
+      assert.equal(
+        seen.tags.includes('#EXT-X-DISCONTINUITY'),
+        wrap,
+        `segment ${sequence}: discontinuity only at a wrap (${seen.tags.join(' ')})`,
+      )
+      assert.equal(
+        seen.infoHash,
+        bySequence.get(sequence % 3)!.infoHash,
+        `segment ${sequence} has the infohash of VOD segment ${sequence % 3}`,
+      )
     }
     const distinct = new Set([0, 1, 2].map((s) => bySequence.get(s)!.infoHash))
     assert.equal(distinct.size, 3, 'the three VOD segments have three infohashes')
@@ -307,29 +346,37 @@ describe('origin sources', { concurrency: true }, () => {
     const sequences: number[] = []
     const names = new Set<string>()
     const firstRead = mediaSequence((await getText(o.playlistUrl)).text)
-    await eventually(async () => {
-      const { status, text } = await getText(o.playlistUrl)
-      assert.equal(status, 200)
-      assert.doesNotMatch(text, /token/, 'no upstream query string in the served playlist')
-      assert.ok(!text.includes(server.url) && !text.includes(new URL(server.url).host), 'no upstream URL in the served playlist')
-      assert.doesNotMatch(text, /#EXT-X-ENDLIST/)
-      const entries = checkMagnets(text)
-      assert.ok(entries.length >= 1 && entries.length <= 3, `window of 1 to 3:\n${text}`)
-      for (const entry of entries) {
-        assert.ok(!entry.uri.includes('?'), `served URI ${entry.uri} carries no query string`)
-        if (!names.has(entry.magnet.name)) {
-          names.add(entry.magnet.name)
-          assert.match(entry.magnet.name, /^seg\d+\.ts$/)
-          const { bytes } = await getBytes(new URL(entry.uri, o.playlistUrl).href)
-          assert.ok(bytes.equals(await readFile(join(srcDir, entry.magnet.name))), `${entry.uri} has the bytes of ${entry.magnet.name}`)
+    await eventually(
+      async () => {
+        const { status, text } = await getText(o.playlistUrl)
+        assert.equal(status, 200)
+        assert.doesNotMatch(text, /token/, 'no upstream query string in the served playlist')
+        assert.ok(!text.includes(server.url) && !text.includes(new URL(server.url).host), 'no upstream URL in the served playlist')
+        assert.doesNotMatch(text, /#EXT-X-ENDLIST/)
+        const entries = checkMagnets(text)
+        assert.ok(entries.length >= 1 && entries.length <= 3, `window of 1 to 3:\n${text}`)
+        for (const entry of entries) {
+          assert.ok(!entry.uri.includes('?'), `served URI ${entry.uri} carries no query string`)
+          if (!names.has(entry.magnet.name)) {
+            names.add(entry.magnet.name)
+            assert.match(entry.magnet.name, /^seg\d+\.ts$/)
+            const { bytes } = await getBytes(new URL(entry.uri, o.playlistUrl).href)
+            assert.ok(bytes.equals(await readFile(join(srcDir, entry.magnet.name))), `${entry.uri} has the bytes of ${entry.magnet.name}`)
+          }
         }
-      }
-      sequences.push(mediaSequence(text))
-      return sequences.at(-1)! >= firstRead + 2
-    }, 12_000, 'the origin to follow the advancing upstream window')
-    for (let i = 1; i < sequences.length; i++) assert.ok(sequences[i]! >= sequences[i - 1]!, `media sequence never goes back: ${sequences.join(',')}`)
+        sequences.push(mediaSequence(text))
+        return sequences.at(-1)! >= firstRead + 2
+      },
+      12_000,
+      'the origin to follow the advancing upstream window',
+    )
+    for (let i = 1; i < sequences.length; i++)
+      assert.ok(sequences[i]! >= sequences[i - 1]!, `media sequence never goes back: ${sequences.join(',')}`)
     assert.equal(tokenMisses, 0, 'the origin kept the upstream query string when fetching')
-    assert.ok([...names].some((n) => Number(/\d+/.exec(n)![0]) % 2 === 0) && [...names].some((n) => Number(/\d+/.exec(n)![0]) % 2 === 1), 'both URI forms were followed')
+    assert.ok(
+      [...names].some((n) => Number(/\d+/.exec(n)![0]) % 2 === 0) && [...names].some((n) => Number(/\d+/.exec(n)![0]) % 2 === 1),
+      'both URI forms were followed',
+    )
 
     const { text } = await getText(o.playlistUrl)
     for (const entry of checkMagnets(text).slice(0, 2)) await verifySegmentMagnet(entry.magnet)
@@ -409,7 +456,10 @@ describe('origin sources', { concurrency: true }, () => {
     const init = await getBytes(new URL(initUri, o.playlistUrl).href)
     assert.equal(init.status, 200)
     assert.ok(init.bytes.equals(await readFile(join(dir, 'init.mp4'))), 'init segment bytes equal init.mp4')
-    assert.ok(lines(text).indexOf(maps[0]!) < lines(text).findIndex((l) => l.startsWith('#EXTINF')), 'EXT-X-MAP comes before the first segment')
+    assert.ok(
+      lines(text).indexOf(maps[0]!) < lines(text).findIndex((l) => l.startsWith('#EXTINF')),
+      'EXT-X-MAP comes before the first segment',
+    )
 
     const entries = checkMagnets(text)
     assert.equal(entries.length, 3)
@@ -430,7 +480,8 @@ describe('origin sources', { concurrency: true }, () => {
       .map((m) => ({ length: Number(m[1]), offset: Number(m[2]) }))
     assert.equal(ranges.length, 3)
     // Upstream leaves offsets implicit after the first range (RFC 8216 4.3.2.2): the origin must write them out.
-    const implicit = originalLines.map((l) => (l.startsWith('#EXT-X-BYTERANGE:') && !l.endsWith('@0') ? l.replace(/@\d+$/, '') : l)).join('\n') + '\n'
+    const implicit =
+      originalLines.map((l) => (l.startsWith('#EXT-X-BYTERANGE:') && !l.endsWith('@0') ? l.replace(/@\d+$/, '') : l)).join('\n') + '\n'
     const server = await startTestServer(srcDir, (_req, res, url) => {
       if (url.pathname !== '/index.m3u8') return false
       res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(implicit)
@@ -449,8 +500,13 @@ describe('origin sources', { concurrency: true }, () => {
     for (const [index, entry] of entries.entries()) {
       const { offset, length } = ranges[index]!
       const expected = media.subarray(offset, offset + length)
-      assert.ok(entry.tags.includes(`#EXT-X-BYTERANGE:${length}@${offset}`), `segment ${index} keeps its range with an explicit offset: ${entry.tags.join(' ')}`)
-      const ranged = await getBytes(new URL(entry.uri, o.playlistUrl).href, { headers: { range: `bytes=${offset}-${offset + length - 1}` } })
+      assert.ok(
+        entry.tags.includes(`#EXT-X-BYTERANGE:${length}@${offset}`),
+        `segment ${index} keeps its range with an explicit offset: ${entry.tags.join(' ')}`,
+      )
+      const ranged = await getBytes(new URL(entry.uri, o.playlistUrl).href, {
+        headers: { range: `bytes=${offset}-${offset + length - 1}` },
+      })
       assert.equal(ranged.status, 206)
       assert.ok(ranged.bytes.equals(expected), `Range request for segment ${index} returns exactly its bytes`)
       const bytes = await verifySegmentMagnet(entry.magnet)

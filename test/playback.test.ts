@@ -29,7 +29,10 @@ describe('hls.js in Chromium plays the origin feed, no P2P', () => {
       assert.ok(report.playedSeconds >= 6, `played ${report.playedSeconds} s`)
       assert.equal(report.stalls, 0)
       assert.ok(report.fragmentsLoaded >= 2)
-      assert.ok(report.fragmentUrls.every((url) => url.startsWith(origin.url)), 'every fragment came from the origin')
+      assert.ok(
+        report.fragmentUrls.every((url) => url.startsWith(origin.url)),
+        'every fragment came from the origin',
+      )
       assert.ok(report.latencySeconds !== null && report.latencySeconds < 30, `live latency ${report.latencySeconds}`)
     } finally {
       await origin.stop()

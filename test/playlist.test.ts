@@ -25,7 +25,15 @@ function publishAll(target: Rendition, text: string, firstSequence = 0): void {
   target.window.setHeader(doc.header.map((tag) => tag.raw))
   doc.segments.forEach((segment, index) => {
     const torrent = hashSegment(Buffer.from(`bytes of ${segment.url} ${index}`), `s${index}.ts`)
-    target.publish(target.toPublished({ upstream: segment, sequence: firstSequence + index, torrent, discontinuity: segment.discontinuity, bodyKey: `k${index}` }))
+    target.publish(
+      target.toPublished({
+        upstream: segment,
+        sequence: firstSequence + index,
+        torrent,
+        discontinuity: segment.discontinuity,
+        bodyKey: `k${index}`,
+      }),
+    )
   })
 }
 
@@ -34,21 +42,42 @@ const links = new Links('http://origin.test/', true, [])
 describe('media playlist rewrite', () => {
   it('keeps every original tag, unknown ones included, and puts the magnet right before each URI', () => {
     const text = [
-      '#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:4', '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-CUSTOM-HEADER:foo=1',
-      '#EXT-X-MEDIA-SEQUENCE:10', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z', '#EXTINF:4.0,title one',
-      '#EXT-X-VENDOR-THING:"a,b"', 'https://cdn.example/a.ts?token=x', '#EXT-X-DATERANGE:ID="ad",START-DATE="2026-01-01T00:00:04Z"',
-      '#EXTINF:4.0,', 'b.ts', '',
+      '#EXTM3U',
+      '#EXT-X-VERSION:6',
+      '#EXT-X-TARGETDURATION:4',
+      '#EXT-X-INDEPENDENT-SEGMENTS',
+      '#EXT-X-CUSTOM-HEADER:foo=1',
+      '#EXT-X-MEDIA-SEQUENCE:10',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
+      '#EXTINF:4.0,title one',
+      '#EXT-X-VENDOR-THING:"a,b"',
+      'https://cdn.example/a.ts?token=x',
+      '#EXT-X-DATERANGE:ID="ad",START-DATE="2026-01-01T00:00:04Z"',
+      '#EXTINF:4.0,',
+      'b.ts',
+      '',
     ].join('\n')
     const target = rendition(null)
     publishAll(target, text, 10)
     const out = target.window.render((segment) => links.magnetFor(segment))
-    for (const tag of ['#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-CUSTOM-HEADER:foo=1', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z', '#EXTINF:4.0,title one', '#EXT-X-VENDOR-THING:"a,b"', '#EXT-X-DATERANGE:ID="ad",START-DATE="2026-01-01T00:00:04Z"']) {
+    for (const tag of [
+      '#EXT-X-VERSION:6',
+      '#EXT-X-INDEPENDENT-SEGMENTS',
+      '#EXT-X-CUSTOM-HEADER:foo=1',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
+      '#EXTINF:4.0,title one',
+      '#EXT-X-VENDOR-THING:"a,b"',
+      '#EXT-X-DATERANGE:ID="ad",START-DATE="2026-01-01T00:00:04Z"',
+    ]) {
       assert.ok(out.includes(tag), `${tag} survives`)
     }
     assert.doesNotMatch(out, /token=x|cdn\.example/, 'upstream URLs and query strings never reach viewers')
     const lines = out.trim().split('\n')
     const entries = playlistEntries(out)
-    assert.deepEqual(entries.map((e) => e.uri), ['seg10.ts', 'seg11.ts'])
+    assert.deepEqual(
+      entries.map((e) => e.uri),
+      ['seg10.ts', 'seg11.ts'],
+    )
     for (const entry of entries) {
       const uriIndex = lines.indexOf(entry.uri)
       assert.ok(parseMagnetLine(lines[uriIndex - 1]!), 'the magnet line is right before the URI')
@@ -61,29 +90,67 @@ describe('media playlist rewrite', () => {
   it('slides a live window: consecutive media sequence, discontinuity sequence counts what slid out, MAP re-emitted at the head', () => {
     const retired: Array<[PublishedSegment, number]> = []
     const target = rendition(2, retired)
-    const text = ['#EXTM3U', '#EXT-X-TARGETDURATION:2', '#EXT-X-MAP:URI="init.mp4"', '#EXTINF:2,', 'a.m4s', '#EXT-X-DISCONTINUITY', '#EXTINF:2,', 'b.m4s', '#EXTINF:2,', 'c.m4s', '#EXTINF:2,', 'd.m4s'].join('\n')
+    const text = [
+      '#EXTM3U',
+      '#EXT-X-TARGETDURATION:2',
+      '#EXT-X-MAP:URI="init.mp4"',
+      '#EXTINF:2,',
+      'a.m4s',
+      '#EXT-X-DISCONTINUITY',
+      '#EXTINF:2,',
+      'b.m4s',
+      '#EXTINF:2,',
+      'c.m4s',
+      '#EXTINF:2,',
+      'd.m4s',
+    ].join('\n')
     const doc = parseMediaPlaylist(text, BASE)
     doc.segments.forEach((segment, index) => {
       const torrent = hashSegment(Buffer.from(`x${index}`), `s${index}`)
-      target.publish(target.toPublished({ upstream: segment, sequence: 5 + index, torrent, mapLine: '#EXT-X-MAP:URI="init.mp4"', discontinuity: segment.discontinuity, bodyKey: `k${index}` }))
+      target.publish(
+        target.toPublished({
+          upstream: segment,
+          sequence: 5 + index,
+          torrent,
+          mapLine: '#EXT-X-MAP:URI="init.mp4"',
+          discontinuity: segment.discontinuity,
+          bodyKey: `k${index}`,
+        }),
+      )
     })
     const out = target.window.render((segment) => links.magnetFor(segment))
     assert.match(out, /^#EXT-X-MEDIA-SEQUENCE:7$/m)
     assert.match(out, /^#EXT-X-DISCONTINUITY-SEQUENCE:1$/m)
     assert.match(out, /^#EXT-X-MAP:URI="asset0.mp4"$/m, 'the init segment is re-announced for the window head, under the origin')
-    assert.deepEqual(playlistEntries(out).map((e) => e.uri), ['seg7.m4s', 'seg8.m4s'])
+    assert.deepEqual(
+      playlistEntries(out).map((e) => e.uri),
+      ['seg7.m4s', 'seg8.m4s'],
+    )
     assert.equal(retired.length, 2)
     // RFC 8216 6.2.2: kept for its duration plus the duration of the longest playlist that contained it.
     assert.equal(retired[0]![1], (2 + 4) * 1000)
   })
 
   it('writes explicit byte-range offsets, since the segment before may have left the window', () => {
-    const text = ['#EXTM3U', '#EXT-X-TARGETDURATION:2', '#EXT-X-VERSION:4', '#EXTINF:2,', '#EXT-X-BYTERANGE:1000@0', 'all.ts', '#EXTINF:2,', '#EXT-X-BYTERANGE:500', 'all.ts'].join('\n')
+    const text = [
+      '#EXTM3U',
+      '#EXT-X-TARGETDURATION:2',
+      '#EXT-X-VERSION:4',
+      '#EXTINF:2,',
+      '#EXT-X-BYTERANGE:1000@0',
+      'all.ts',
+      '#EXTINF:2,',
+      '#EXT-X-BYTERANGE:500',
+      'all.ts',
+    ].join('\n')
     const target = rendition(1)
     publishAll(target, text)
     const out = target.window.render((segment) => links.magnetFor(segment))
     assert.match(out, /^#EXT-X-BYTERANGE:500@1000$/m)
-    assert.deepEqual(playlistEntries(out).map((e) => e.uri), ['asset0.ts'])
+    assert.deepEqual(
+      playlistEntries(out).map((e) => e.uri),
+      ['asset0.ts'],
+    )
   })
 
   it('rejects what is not a usable media playlist with a message that says why', () => {
@@ -96,18 +163,32 @@ describe('media playlist rewrite', () => {
 describe('master playlist rewrite', () => {
   it('points every variant, alternate rendition and I-frame playlist at the origin and keeps all attributes', () => {
     const text = [
-      '#EXTM3U', '#EXT-X-INDEPENDENT-SEGMENTS',
+      '#EXTM3U',
+      '#EXT-X-INDEPENDENT-SEGMENTS',
       '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,URI="audio/en.m3u8"',
-      '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS="avc1.4d401e,mp4a.40.2",AUDIO="aud"', 'low/index.m3u8?sig=1',
-      '#EXT-X-STREAM-INF:BANDWIDTH=2000000,RESOLUTION=1280x720,CODECS="avc1.4d401f,mp4a.40.2",AUDIO="aud"', 'https://other.example/high.m3u8',
+      '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS="avc1.4d401e,mp4a.40.2",AUDIO="aud"',
+      'low/index.m3u8?sig=1',
+      '#EXT-X-STREAM-INF:BANDWIDTH=2000000,RESOLUTION=1280x720,CODECS="avc1.4d401f,mp4a.40.2",AUDIO="aud"',
+      'https://other.example/high.m3u8',
       '#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=100000,URI="low/iframe.m3u8"',
     ].join('\n')
     const { text: out, references } = rewriteMaster(parseMasterPlaylist(text, 'https://up.example/master.m3u8'), () => 'asset0')
-    assert.match(out, /^#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,URI="a0\/index.m3u8"$/m)
+    assert.match(
+      out,
+      /^#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,URI="a0\/index.m3u8"$/m,
+    )
     assert.match(out, /^#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,CODECS="avc1.4d401e,mp4a.40.2",AUDIO="aud"\nv0\/index.m3u8$/m)
     assert.match(out, /^v1\/index.m3u8$/m)
     assert.match(out, /URI="i0\/index.m3u8"/)
-    assert.deepEqual(references.map((r) => r.url), ['https://up.example/audio/en.m3u8', 'https://up.example/low/index.m3u8?sig=1', 'https://other.example/high.m3u8', 'https://up.example/low/iframe.m3u8'])
+    assert.deepEqual(
+      references.map((r) => r.url),
+      [
+        'https://up.example/audio/en.m3u8',
+        'https://up.example/low/index.m3u8?sig=1',
+        'https://other.example/high.m3u8',
+        'https://up.example/low/iframe.m3u8',
+      ],
+    )
   })
 })
 
@@ -131,7 +212,13 @@ describe('segment torrents', () => {
   })
 
   it('magnet links are standard and round-trip (xt, dn, tr, ws, xs)', () => {
-    const magnet = { infoHash: 'a'.repeat(40), name: 'seg 1.ts', trackers: ['ws://h/announce'], webSeed: 'http://h/seg1.ts', torrentUrl: 'http://h/seg1.ts.torrent' }
+    const magnet = {
+      infoHash: 'a'.repeat(40),
+      name: 'seg 1.ts',
+      trackers: ['ws://h/announce'],
+      webSeed: 'http://h/seg1.ts',
+      torrentUrl: 'http://h/seg1.ts.torrent',
+    }
     const uri = buildMagnetUri(magnet)
     assert.match(uri, /^magnet:\?/)
     for (const key of ['xt=urn:btih:', 'dn=', 'tr=', 'ws=', 'xs=']) assert.ok(uri.includes(key), key)

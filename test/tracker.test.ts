@@ -38,11 +38,23 @@ class TrackerClient {
     const infoHash = Buffer.from(infoHashHex, 'hex').toString('latin1')
     assert.equal(this.peerId.length, 20)
     this.ws.send(
-      JSON.stringify({ action: 'announce', info_hash: infoHash, peer_id: this.peerId, event: 'started', numwant: 0, uploaded: 0, downloaded: 0, left, offers: [] }),
+      JSON.stringify({
+        action: 'announce',
+        info_hash: infoHash,
+        peer_id: this.peerId,
+        event: 'started',
+        numwant: 0,
+        uploaded: 0,
+        downloaded: 0,
+        left,
+        offers: [],
+      }),
     )
     const deadline = Date.now() + 5000
     for (;;) {
-      const index = this.answers.findIndex((answer) => answer.info_hash === infoHash || (answer['failure reason'] !== undefined && answer.info_hash === undefined))
+      const index = this.answers.findIndex(
+        (answer) => answer.info_hash === infoHash || (answer['failure reason'] !== undefined && answer.info_hash === undefined),
+      )
       if (index >= 0) return this.answers.splice(index, 1)[0]!
       const wait = deadline - Date.now()
       if (wait <= 0) throw new Error(`no tracker answer for ${infoHashHex}`)
@@ -170,7 +182,11 @@ describe('built-in WebTorrent tracker: segments leaving the window', () => {
     assert.equal(await metric(origin, 'live_torrent_tracker_swarms'), 1)
 
     // Out of the playlist, but within its grace time: still served.
-    await eventually(async () => !(await getText(origin.playlistUrl)).text.includes(`\n${entry.uri}\n`), 5000, `${entry.uri} to leave the playlist`)
+    await eventually(
+      async () => !(await getText(origin.playlistUrl)).text.includes(`\n${entry.uri}\n`),
+      5000,
+      `${entry.uri} to leave the playlist`,
+    )
     assert.equal((await getBytes(segmentUrl)).status, 200, 'a just-dropped segment is still served')
     assert.equal((await getBytes(torrentUrl)).status, 200, "a just-dropped segment's .torrent is still served")
     const stillAdmitted = await client.announce(hash)

@@ -48,7 +48,9 @@ export async function serve(source: string | undefined, flags: ServeFlags): Prom
     process.exit(1)
   }
   progress.stop()
-  process.stdout.write(`\n  Player page:  ${origin.pageUrl}\n  Playlist:     ${origin.playlistUrl}\n  Metrics:      ${new URL('metrics', origin.url).href}\n\n`)
+  process.stdout.write(
+    `\n  Player page:  ${origin.pageUrl}\n  Playlist:     ${origin.playlistUrl}\n  Metrics:      ${new URL('metrics', origin.url).href}\n\n`,
+  )
   const shutdown = (): void => {
     logger.info('stopping')
     void origin.stop().finally(() => process.exit(0))

@@ -17,7 +17,10 @@ export class BodyCache {
   private readonly bodies = new Map<string, Body>()
   private held = 0
 
-  constructor(private readonly budgetBytes: number, private readonly upstream: Upstream) {}
+  constructor(
+    private readonly budgetBytes: number,
+    private readonly upstream: Upstream,
+  ) {}
 
   put(key: string, bytes: Uint8Array, url: string, range?: ByteRange): void {
     this.delete(key)

@@ -33,7 +33,10 @@ export class Feed {
   private readyFlag = false
   private masterText: string | null = null
 
-  constructor(private readonly ctx: OriginContext, private readonly options: FeedOptions) {}
+  constructor(
+    private readonly ctx: OriginContext,
+    private readonly options: FeedOptions,
+  ) {}
 
   /** Reads the entry playlist and starts ingesting. Throws with a clear message when the entry is unusable. */
   async start(): Promise<void> {

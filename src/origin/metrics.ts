@@ -6,7 +6,11 @@ export type UpstreamErrorKind = 'playlist' | 'segment' | 'asset'
 /** The origin's Prometheus metrics, in a registry of its own so that several origins can run in one process. */
 export class OriginMetrics {
   readonly registry = new Registry()
-  readonly segmentsHashed = new Counter({ name: 'live_torrent_segments_hashed_total', help: 'Segments hashed into torrents', registers: [this.registry] })
+  readonly segmentsHashed = new Counter({
+    name: 'live_torrent_segments_hashed_total',
+    help: 'Segments hashed into torrents',
+    registers: [this.registry],
+  })
   readonly hashSeconds = new Histogram({
     name: 'live_torrent_hash_seconds',
     help: 'Time to hash one segment',
@@ -31,9 +35,21 @@ export class OriginMetrics {
     labelNames: ['kind'],
     registers: [this.registry],
   })
-  readonly trackerSwarms = new Gauge({ name: 'live_torrent_tracker_swarms', help: 'Swarms on the built-in tracker', registers: [this.registry] })
-  readonly trackerPeers = new Gauge({ name: 'live_torrent_tracker_peers', help: 'Peers across all swarms of the built-in tracker', registers: [this.registry] })
-  readonly publishedSegments = new Gauge({ name: 'live_torrent_published_infohashes', help: 'Infohashes currently published', registers: [this.registry] })
+  readonly trackerSwarms = new Gauge({
+    name: 'live_torrent_tracker_swarms',
+    help: 'Swarms on the built-in tracker',
+    registers: [this.registry],
+  })
+  readonly trackerPeers = new Gauge({
+    name: 'live_torrent_tracker_peers',
+    help: 'Peers across all swarms of the built-in tracker',
+    registers: [this.registry],
+  })
+  readonly publishedSegments = new Gauge({
+    name: 'live_torrent_published_infohashes',
+    help: 'Infohashes currently published',
+    registers: [this.registry],
+  })
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'live_torrent_' })

@@ -60,7 +60,13 @@ export class Origin {
   static async start(spec: SourceSpec, partial: Partial<OriginConfig> = {}, options: StartOptions = {}): Promise<Origin> {
     const config = withDefaults(partial)
     const ctx = createContext(config, options)
-    const tracker = config.builtinTracker ? new Tracker({ isPublished: (hash) => ctx.catalog.isPublished(hash), announceIntervalMs: config.announceIntervalMs, logger: ctx.logger }) : null
+    const tracker = config.builtinTracker
+      ? new Tracker({
+          isPublished: (hash) => ctx.catalog.isPublished(hash),
+          announceIntervalMs: config.announceIntervalMs,
+          logger: ctx.logger,
+        })
+      : null
     ctx.catalog = new Catalog({
       onInfoHashGone: (hash) => tracker?.prune(hash),
       onSegmentDropped: (segment) => !segment.keepBody && ctx.bodies.delete(segment.bodyKey),
@@ -68,8 +74,19 @@ export class Origin {
     const app = await buildHttpServer({ ctx, config, tracker })
     const url = await listen(app, config)
     try {
-      const source = await openSource(spec, { loop: config.loop, windowSegments: config.windowSegments, ffmpegPath: config.ffmpegPath, logger: ctx.logger })
-      const feed = new Feed(ctx, { entryUrl: source.entryUrl, loop: source.loop, windowSegments: config.windowSegments, segmentAttempts: config.segmentAttempts, fetchConcurrency: config.fetchConcurrency })
+      const source = await openSource(spec, {
+        loop: config.loop,
+        windowSegments: config.windowSegments,
+        ffmpegPath: config.ffmpegPath,
+        logger: ctx.logger,
+      })
+      const feed = new Feed(ctx, {
+        entryUrl: source.entryUrl,
+        loop: source.loop,
+        windowSegments: config.windowSegments,
+        segmentAttempts: config.segmentAttempts,
+        fetchConcurrency: config.fetchConcurrency,
+      })
       await feed.start().catch(async (err: unknown) => {
         await source.close()
         throw err

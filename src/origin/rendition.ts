@@ -96,7 +96,9 @@ export class Rendition {
     const uri = range ? this.rangeResourceName(upstream.url, extensionOf(upstream.url, '.ts')) : segmentName
     const tags = upstream.tags
       .filter((tag) => tag.name !== 'EXT-X-DISCONTINUITY' && tag.name !== 'EXT-X-ENDLIST')
-      .map((tag) => (tag.name === 'EXT-X-BYTERANGE' && range ? `#EXT-X-BYTERANGE:${range.length}@${range.offset}` : this.rewriteTag(tag.raw)))
+      .map((tag) =>
+        tag.name === 'EXT-X-BYTERANGE' && range ? `#EXT-X-BYTERANGE:${range.length}@${range.offset}` : this.rewriteTag(tag.raw),
+      )
     return {
       sequence,
       duration: upstream.duration,

@@ -4,7 +4,11 @@ import type { ByteRange } from './playlist/parse.js'
 
 /** A failure to read from the upstream feed, with a message that names what and why. */
 export class UpstreamError extends Error {
-  constructor(message: string, readonly url: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status?: number,
+  ) {
     super(message)
   }
 }

@@ -43,12 +43,7 @@ declare module 'parse-torrent' {
     createdBy?: string
   }
   export default function parseTorrent(id: Uint8Array | string): Promise<ParsedTorrent>
-  export function toTorrentFile(parsed: {
-    info: unknown
-    announce?: string[]
-    urlList?: string[]
-    createdBy?: string
-  }): Uint8Array
+  export function toTorrentFile(parsed: { info: unknown; announce?: string[]; urlList?: string[]; createdBy?: string }): Uint8Array
 }
 
 declare module 'bittorrent-tracker' {
@@ -84,7 +79,10 @@ declare module 'bittorrent-tracker' {
 }
 
 declare module 'm3u8-parser' {
-  export interface ParsedByteRange { length: number; offset: number }
+  export interface ParsedByteRange {
+    length: number
+    offset: number
+  }
   export interface ParsedSegment {
     uri: string
     duration: number

@@ -1,38 +1,38 @@
 // Test-only browser harness: plays an HLS URL with hls.js in real headless Chromium and reports what a
 // viewer would notice (did it play, did it stall, how long to start, how far behind live).
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { extname, join, resolve, sep } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { extname, join, resolve, sep } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { chromium, type Browser, type Page } from 'playwright-core'
 
-export type { Browser } from 'playwright-core';
+export type { Browser } from 'playwright-core'
 
 export interface PlaybackReport {
   /** How far video.currentTime advanced after the first 'playing' event. */
-  playedSeconds: number;
+  playedSeconds: number
   /** 'waiting' events after playback had started (a viewer sees a spinner). */
-  stalls: number;
+  stalls: number
   /** hls.js fatal errors, <video> errors, uncaught page errors and harness failures (e.g. timeout to start). */
-  fatalErrors: string[];
-  fragmentsLoaded: number;
-  fragmentUrls: string[];
+  fatalErrors: string[]
+  fragmentsLoaded: number
+  fragmentUrls: string[]
   /** hls.levels.length */
-  levels: number;
+  levels: number
   /** hls.audioTracks.length (alternate audio renditions only; muxed audio counts 0). */
-  audioTracks: number;
+  audioTracks: number
   /** From hls.loadSource() to the first 'playing' event; -1 if playback never started. */
-  startupMs: number;
+  startupMs: number
   /** hls.latency at the end for a live playlist, null for VOD (or if no playlist was ever loaded). */
-  latencySeconds: number | null;
+  latencySeconds: number | null
 }
 
 export interface PlayOptions {
   /** Stop once currentTime has advanced this much. */
-  seconds: number;
+  seconds: number
   /** Give up (and report what happened so far) after this long. Default: seconds * 1000 + 20 s. */
-  timeoutMs?: number;
+  timeoutMs?: number
 }
 
 // Flags from DESIGN.md "Known traps": --no-sandbox because tests run as root, the mDNS feature off so WebRTC
@@ -48,42 +48,42 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
   '--autoplay-policy=no-user-gesture-required',
-];
+]
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_ARGS,
-  });
+  })
 }
 
 // Paths the harness page lives at, on the origin of the stream under test. They are answered by page.route
 // and never reach the server, so any server can be tested without adding a route to it, and the playlist and
 // segment requests stay same-origin (no CORS needed, same as the real player page).
-const HARNESS_PAGE_PATH = '/__hlsjs-harness.html';
-const HARNESS_HLSJS_PATH = '/__hlsjs-harness/hls.js';
+const HARNESS_PAGE_PATH = '/__hlsjs-harness.html'
+const HARNESS_HLSJS_PATH = '/__hlsjs-harness/hls.js'
 
-let hlsJsBundle: Promise<Buffer> | undefined;
+let hlsJsBundle: Promise<Buffer> | undefined
 function loadHlsJsBundle(): Promise<Buffer> {
   // Read once per process: the minified bundle is ~400 kB and every test page needs it.
-  hlsJsBundle ??= readFile(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'));
-  return hlsJsBundle;
+  hlsJsBundle ??= readFile(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'))
+  return hlsJsBundle
 }
 
 // State the page collects; read back by the Node side with page.evaluate.
 interface PageState {
-  startedAt: number;
-  playingAt: number;
-  startTime: number | null;
-  currentTime: number;
-  waitingAfterStart: number;
-  fatal: string[];
-  fragUrls: string[];
-  levels: number;
-  audioTracks: number;
-  live: boolean | null;
-  latency: number;
+  startedAt: number
+  playingAt: number
+  startTime: number | null
+  currentTime: number
+  waitingAfterStart: number
+  fatal: string[]
+  fragUrls: string[]
+  levels: number
+  audioTracks: number
+  live: boolean | null
+  latency: number
 }
 
 // Plain JS (it runs in the page, not through tsc). Everything is recorded on window.__harness so the Node
@@ -130,28 +130,26 @@ window.__start = (url) => {
   // Muted + the autoplay flag: play() may still reject before media is attached; the 'playing' event is what counts.
   video.play().catch(() => {});
 };
-`;
+`
 
 const HARNESS_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>hls.js harness</title></head>
 <body><video muted playsinline width="320" height="180"></video>
 <script src="${HARNESS_HLSJS_PATH}"></script>
-<script>${PAGE_SCRIPT}</script></body></html>`;
+<script>${PAGE_SCRIPT}</script></body></html>`
 
 async function routeHarness(page: Page, playlistUrl: string): Promise<string> {
-  const pageUrl = new URL(HARNESS_PAGE_PATH, playlistUrl).href;
-  await page.route(pageUrl, (route) =>
-    route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: HARNESS_HTML }),
-  );
-  const bundle = await loadHlsJsBundle();
+  const pageUrl = new URL(HARNESS_PAGE_PATH, playlistUrl).href
+  await page.route(pageUrl, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: HARNESS_HTML }))
+  const bundle = await loadHlsJsBundle()
   await page.route(new URL(HARNESS_HLSJS_PATH, playlistUrl).href, (route) =>
     route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: bundle }),
-  );
-  return pageUrl;
+  )
+  return pageUrl
 }
 
 function readState(page: Page): Promise<PageState> {
-  return page.evaluate(() => (window as unknown as { __refresh(): PageState }).__refresh());
+  return page.evaluate(() => (window as unknown as { __refresh(): PageState }).__refresh())
 }
 
 // Waits until the wanted playback happened, a fatal error ended it, or the timeout passed. A timeout is not
@@ -160,15 +158,15 @@ async function waitForPlayback(page: Page, seconds: number, timeoutMs: number): 
   try {
     await page.waitForFunction(
       (want) => {
-        const s = (window as unknown as { __refresh(): PageState }).__refresh();
-        return s.fatal.length > 0 || (s.startTime !== null && s.currentTime - s.startTime >= want);
+        const s = (window as unknown as { __refresh(): PageState }).__refresh()
+        return s.fatal.length > 0 || (s.startTime !== null && s.currentTime - s.startTime >= want)
       },
       seconds,
       { timeout: timeoutMs, polling: 100 },
-    );
-    return null;
+    )
+    return null
   } catch (err) {
-    return `harness: timed out after ${timeoutMs} ms (${err instanceof Error ? err.message.split('\n')[0] : err})`;
+    return `harness: timed out after ${timeoutMs} ms (${err instanceof Error ? err.message.split('\n')[0] : err})`
   }
 }
 
@@ -183,24 +181,24 @@ function toReport(s: PageState, extraErrors: string[]): PlaybackReport {
     audioTracks: s.audioTracks,
     startupMs: s.playingAt < 0 ? -1 : Math.round(s.playingAt),
     latencySeconds: s.live ? s.latency : null,
-  };
+  }
 }
 
 /** Plays playlistUrl with hls.js in a fresh browser context (a fresh viewer) and reports what happened. */
 export async function playWithHlsJs(browser: Browser, playlistUrl: string, opts: PlayOptions): Promise<PlaybackReport> {
-  const timeoutMs = opts.timeoutMs ?? opts.seconds * 1000 + 20_000;
-  const context = await browser.newContext();
+  const timeoutMs = opts.timeoutMs ?? opts.seconds * 1000 + 20_000
+  const context = await browser.newContext()
   try {
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-    await page.goto(await routeHarness(page, playlistUrl));
-    await page.evaluate((url) => (window as unknown as { __start(u: string): void }).__start(url), playlistUrl);
-    const timedOut = await waitForPlayback(page, opts.seconds, timeoutMs);
-    const state = await readState(page);
-    return toReport(state, [...pageErrors, ...(timedOut ? [timedOut] : [])]);
+    const page = await context.newPage()
+    const pageErrors: string[] = []
+    page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
+    await page.goto(await routeHarness(page, playlistUrl))
+    await page.evaluate((url) => (window as unknown as { __start(u: string): void }).__start(url), playlistUrl)
+    const timedOut = await waitForPlayback(page, opts.seconds, timeoutMs)
+    const state = await readState(page)
+    return toReport(state, [...pageErrors, ...(timedOut ? [timedOut] : [])])
   } finally {
-    await context.close();
+    await context.close()
   }
 }
 
@@ -211,36 +209,36 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
-};
+}
 
 /** Test-only static file server on 127.0.0.1 (random port). No Range support. */
 export async function serveStaticDir(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const root = resolve(dir);
+  const root = resolve(dir)
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = resolve(join(root, path));
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    const file = resolve(join(root, path))
     // Refuse anything that escapes the served directory (e.g. /../../etc/passwd).
     if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403).end();
-      return;
+      res.writeHead(403).end()
+      return
     }
     readFile(file).then(
       (body) => {
-        const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
-        res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : body);
+        const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
+        res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' })
+        res.end(req.method === 'HEAD' ? undefined : body)
       },
       () => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'),
-    );
-  });
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
+    )
+  })
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok))
+  const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((ok, fail) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? fail(err) : ok()));
+        server.closeAllConnections()
+        server.close((err) => (err ? fail(err) : ok()))
       }),
-  };
+  }
 }

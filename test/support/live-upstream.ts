@@ -24,7 +24,10 @@ export class LiveUpstream {
   private timer: NodeJS.Timeout | null = null
   port = 0
 
-  constructor(private readonly windowSize = 4, private readonly stepMs = 500) {}
+  constructor(
+    private readonly windowSize = 4,
+    private readonly stepMs = 500,
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/live/index.m3u8`

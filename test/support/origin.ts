@@ -35,7 +35,10 @@ export function playlistEntries(text: string): PlaylistEntry[] {
   const entries: PlaylistEntry[] = []
   let tags: string[] = []
   let magnet: SegmentMagnet | null = null
-  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const uri = parseMagnetLine(line)
     if (uri !== null) magnet = parseMagnetUri(uri)
     else if (line.startsWith('#')) tags.push(line)
@@ -78,7 +81,11 @@ export async function verifySegmentMagnet(magnet: SegmentMagnet): Promise<Buffer
 }
 
 /** Polls until `check` returns a value (not undefined/false) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   while (Date.now() < deadline) {

@@ -42,7 +42,13 @@ function servePlaylist(ctx: OriginContext, text: string | null, request: Fastify
   reply.send(text)
 }
 
-async function serveSegment(ctx: OriginContext, segment: PublishedSegment, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function serveSegment(
+  ctx: OriginContext,
+  segment: PublishedSegment,
+  path: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   const bytes = await ctx.bodies.get(segment.bodyKey)
   if (!bytes) {
     reply.code(404).type('text/plain').send('segment no longer available\n')
@@ -64,7 +70,13 @@ function serveTorrent(ctx: OriginContext, segment: PublishedSegment, links: Link
 type ProxyResource = Extract<Resource, { kind: 'proxy' }>
 
 /** Init segments, keys and byte-range resources: published ranges come from memory, the rest from upstream. */
-async function serveProxy(ctx: OriginContext, resource: ProxyResource, path: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function serveProxy(
+  ctx: OriginContext,
+  resource: ProxyResource,
+  path: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   reply.type(resource.contentType).header('cache-control', 'public, max-age=60').header('accept-ranges', 'bytes')
   const range = singleClosedRange(request.headers.range)
   let bytes: Uint8Array
@@ -74,7 +86,10 @@ async function serveProxy(ctx: OriginContext, resource: ProxyResource, path: str
     ctx.metrics.upstreamError('asset')
     const status = err instanceof UpstreamError && err.status === 404 ? 404 : 502
     ctx.logger.warn({ path, url: resource.url }, `proxied asset failed: ${(err as Error).message}`)
-    reply.code(status).type('text/plain').send(status === 404 ? 'not found upstream\n' : 'upstream unavailable\n')
+    reply
+      .code(status)
+      .type('text/plain')
+      .send(status === 404 ? 'not found upstream\n' : 'upstream unavailable\n')
     return
   }
   if (!range) {
@@ -82,7 +97,10 @@ async function serveProxy(ctx: OriginContext, resource: ProxyResource, path: str
     return
   }
   // Only the requested range was read, so the total length is unknown: '*' is what RFC 9110 allows for that.
-  reply.code(206).header('content-range', `bytes ${range.offset}-${range.offset + bytes.length - 1}/*`).header('content-length', bytes.length)
+  reply
+    .code(206)
+    .header('content-range', `bytes ${range.offset}-${range.offset + bytes.length - 1}/*`)
+    .header('content-length', bytes.length)
   if (request.method !== 'HEAD') ctx.metrics.served('asset', bytes.length)
   reply.send(request.method === 'HEAD' ? undefined : Buffer.from(bytes))
 }

@@ -82,7 +82,8 @@ const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?
 /** The base URL a viewer used: the configured public URL, else the request's own host (validated). */
 export function linksFor(request: FastifyRequest, config: OriginConfig): Links {
   const extra = config.trackers
-  if (config.publicUrl) return new Links(config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`, config.builtinTracker, extra)
+  if (config.publicUrl)
+    return new Links(config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`, config.builtinTracker, extra)
   const host = request.headers.host && HOST_PATTERN.test(request.headers.host) ? request.headers.host : `${config.host}:${config.port}`
   return new Links(`${request.protocol}://${host}/`, config.builtinTracker, extra)
 }

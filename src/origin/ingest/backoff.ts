@@ -2,7 +2,10 @@
 export class Backoff {
   private failures = 0
 
-  constructor(private readonly baseMs = 1000, private readonly maxMs = 30_000) {}
+  constructor(
+    private readonly baseMs = 1000,
+    private readonly maxMs = 30_000,
+  ) {}
 
   fail(): number {
     this.failures++

@@ -36,7 +36,10 @@ export class LoopIngest {
     if (doc.segments.length === 0) throw new Error(`${url}: nothing to loop, the playlist lists no segment`)
     this.rendition.window.setMaxSegments(this.options.windowSegments)
     // PLAYLIST-TYPE:VOD would be a lie once the playlist slides.
-    this.rendition.window.setHeader(doc.header.map((tag) => tag.raw), ['EXT-X-PLAYLIST-TYPE'])
+    this.rendition.window.setHeader(
+      doc.header.map((tag) => tag.raw),
+      ['EXT-X-PLAYLIST-TYPE'],
+    )
     this.items = await this.loadAll(doc)
   }
 
@@ -69,12 +72,15 @@ export class LoopIngest {
   }
 
   private schedule(): void {
-    this.timer = setTimeout(() => {
-      this.publishNext()
-      // Due times add up from the start, so timer lateness never accumulates into drift.
-      this.nextDueMs += this.lastDuration() * 1000
-      this.schedule()
-    }, Math.max(0, this.nextDueMs - Date.now()))
+    this.timer = setTimeout(
+      () => {
+        this.publishNext()
+        // Due times add up from the start, so timer lateness never accumulates into drift.
+        this.nextDueMs += this.lastDuration() * 1000
+        this.schedule()
+      },
+      Math.max(0, this.nextDueMs - Date.now()),
+    )
   }
 
   private lastDuration(): number {

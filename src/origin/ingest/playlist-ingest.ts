@@ -191,7 +191,10 @@ export class PlaylistIngest {
     if (this.pending.has(segment.sequence)) return
     const name = sanitizeName(segment.url)
     const load = this.loader.load(segment, name, `${this.rendition.playlistPath}#${bodyIds++}`)
-    this.pending.set(segment.sequence, load.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))))
+    this.pending.set(
+      segment.sequence,
+      load.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))),
+    )
   }
 
   /** Counts a failed segment; returns true when it is skipped for good, false to retry at the next refresh. */

@@ -13,7 +13,10 @@ export interface LoadedSegment {
 export class SegmentLoader {
   private readonly fetchLimit: ReturnType<typeof pLimit>
 
-  constructor(private readonly ctx: OriginContext, concurrency: number) {
+  constructor(
+    private readonly ctx: OriginContext,
+    concurrency: number,
+  ) {
     this.fetchLimit = pLimit(Math.max(1, concurrency))
   }
 

@@ -4,9 +4,7 @@
  * original tag through untouched and change only URIs, so it keeps the raw lines and edits them in place.
  */
 export type PlaylistLine =
-  | { kind: 'tag'; name: string; value: string | null; raw: string }
-  | { kind: 'uri'; uri: string }
-  | { kind: 'comment'; raw: string }
+  { kind: 'tag'; name: string; value: string | null; raw: string } | { kind: 'uri'; uri: string } | { kind: 'comment'; raw: string }
 
 export function splitLines(text: string): PlaylistLine[] {
   const lines: PlaylistLine[] = []

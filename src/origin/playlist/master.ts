@@ -16,10 +16,7 @@ const ASSET_TAGS = new Set(['EXT-X-SESSION-KEY', 'EXT-X-SESSION-DATA'])
  * Rewrites a master playlist so that every media playlist it names (variants, alternate renditions in
  * EXT-X-MEDIA, I-frame playlists) is served by the origin under a directory of its own. Every other line is kept.
  */
-export function rewriteMaster(
-  master: MasterPlaylist,
-  assetFor: (url: string) => string,
-): { text: string; references: MasterReference[] } {
+export function rewriteMaster(master: MasterPlaylist, assetFor: (url: string) => string): { text: string; references: MasterReference[] } {
   const byUrl = new Map<string, MasterReference>()
   const refer = (uri: string, prefix: string): string => {
     const url = new URL(uri, master.url).href
@@ -34,11 +31,7 @@ export function rewriteMaster(
   return { text: out.join('\n') + '\n', references: [...byUrl.values()] }
 }
 
-function rewriteLine(
-  line: PlaylistLine,
-  refer: (uri: string, prefix: string) => string,
-  asset: (uri: string) => string,
-): string {
+function rewriteLine(line: PlaylistLine, refer: (uri: string, prefix: string) => string, asset: (uri: string) => string): string {
   if (line.kind === 'uri') return refer(line.uri, 'v')
   if (line.kind === 'comment') return line.raw
   if (MEDIA_TAGS.has(line.name) && line.value) {

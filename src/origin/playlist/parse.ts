@@ -2,12 +2,18 @@ import { Parser, type ParsedManifest } from 'm3u8-parser'
 import { splitLines, type PlaylistLine } from './lines.js'
 
 export class PlaylistError extends Error {
-  constructor(message: string, readonly url: string) {
+  constructor(
+    message: string,
+    readonly url: string,
+  ) {
     super(`${url}: ${message}`)
   }
 }
 
-export interface ByteRange { offset: number; length: number }
+export interface ByteRange {
+  offset: number
+  length: number
+}
 
 /** One media segment of an upstream playlist, its original tag lines kept verbatim. */
 export interface UpstreamSegment {
@@ -45,7 +51,12 @@ export function isMasterPlaylist(text: string): boolean {
 
 /** Throws a PlaylistError that says what is wrong when the text is not an HLS playlist at all. */
 export function assertHls(text: string, url: string): void {
-  if (!text.replace(/^\uFEFF/, '').trimStart().startsWith('#EXTM3U')) {
+  if (
+    !text
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .startsWith('#EXTM3U')
+  ) {
     const start = JSON.stringify(text.slice(0, 40))
     throw new PlaylistError(`not an HLS playlist (it does not start with #EXTM3U; it starts with ${start})`, url)
   }
@@ -105,8 +116,18 @@ export function parseMediaPlaylist(text: string, url: string): MediaPlaylist {
 
 /** Tags that belong to the following segment even when they come before the first one. */
 const SEGMENT_TAGS = new Set([
-  'EXTINF', 'EXT-X-BYTERANGE', 'EXT-X-DISCONTINUITY', 'EXT-X-KEY', 'EXT-X-MAP', 'EXT-X-PROGRAM-DATE-TIME',
-  'EXT-X-DATERANGE', 'EXT-X-GAP', 'EXT-X-BITRATE', 'EXT-X-CUE-OUT', 'EXT-X-CUE-IN', 'EXT-X-CUE-OUT-CONT',
+  'EXTINF',
+  'EXT-X-BYTERANGE',
+  'EXT-X-DISCONTINUITY',
+  'EXT-X-KEY',
+  'EXT-X-MAP',
+  'EXT-X-PROGRAM-DATE-TIME',
+  'EXT-X-DATERANGE',
+  'EXT-X-GAP',
+  'EXT-X-BITRATE',
+  'EXT-X-CUE-OUT',
+  'EXT-X-CUE-IN',
+  'EXT-X-CUE-OUT-CONT',
 ])
 
 function isSegmentTag(name: string): boolean {

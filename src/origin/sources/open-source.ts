@@ -51,7 +51,8 @@ async function openVideo(input: string, options: OpenOptions): Promise<OpenedSou
   const ffmpeg = startFileToHls({ input, outDir, ffmpegPath, loop: true, listSize: options.windowSegments * 2 + 2 })
   let closing = false
   void ffmpeg.exited.then(
-    (exit) => !closing && logger.error({ code: exit.code, signal: exit.signal }, `ffmpeg stopped: ${exit.stderrTail.split('\n').at(-1) ?? ''}`),
+    (exit) =>
+      !closing && logger.error({ code: exit.code, signal: exit.signal }, `ffmpeg stopped: ${exit.stderrTail.split('\n').at(-1) ?? ''}`),
     (err: Error) => logger.error(err.message),
   )
   const close = async (): Promise<void> => {

@@ -13,7 +13,10 @@ export interface HashObserver {
 export class HashQueue {
   private readonly limit: ReturnType<typeof pLimit>
 
-  constructor(concurrency: number, private readonly onHashed?: HashObserver) {
+  constructor(
+    concurrency: number,
+    private readonly onHashed?: HashObserver,
+  ) {
     this.limit = pLimit(Math.max(1, concurrency))
   }
 

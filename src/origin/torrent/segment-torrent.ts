@@ -32,7 +32,10 @@ export function hashSegment(bytes: Uint8Array, name: string): SegmentTorrent {
   const pieces = Buffer.allocUnsafe(pieceCount * 20)
   for (let i = 0; i < pieceCount; i++) {
     const piece = bytes.subarray(i * pieceLength, Math.min(bytes.length, (i + 1) * pieceLength))
-    createHash('sha1').update(piece).digest().copy(pieces, i * 20)
+    createHash('sha1')
+      .update(piece)
+      .digest()
+      .copy(pieces, i * 20)
   }
   const info: TorrentInfo = {
     length: bytes.length,
