@@ -22,6 +22,8 @@ export class MediaWindow {
   private ended = false
   /** Duration of the longest playlist served so far, for the RFC 8216 removal grace. */
   private longestPlaylistSeconds = 0
+  /** Kept as a running sum: publishing a 10,000-segment VOD must not be quadratic. */
+  private durationSeconds = 0
   /** Bumped on every change; renderers cache on it. */
   version = 0
 
@@ -49,6 +51,7 @@ export class MediaWindow {
       throw new Error(`media sequence must grow: ${segment.sequence} after ${last.sequence}`)
     }
     this.entries.push(segment)
+    this.durationSeconds += segment.duration
     this.slide()
     this.version++
   }
@@ -68,13 +71,17 @@ export class MediaWindow {
   }
 
   get totalDuration(): number {
-    return this.entries.reduce((sum, entry) => sum + entry.duration, 0)
+    return this.durationSeconds
   }
 
   private slide(): void {
     const max = this.options.maxSegments
     const gone: PublishedSegment[] = []
-    while (max !== null && this.entries.length > max) gone.push(this.entries.shift()!)
+    while (max !== null && this.entries.length > max) {
+      const segment = this.entries.shift()!
+      this.durationSeconds -= segment.duration
+      gone.push(segment)
+    }
     this.longestPlaylistSeconds = Math.max(this.longestPlaylistSeconds, this.totalDuration)
     for (const segment of gone) {
       if (segment.discontinuity) this.discontinuitySequence++
