@@ -19,7 +19,7 @@ import { hashSegment, type SegmentTorrent } from '../src/origin/torrent/segment-
 import { median, timeMs, timeMsAsync, writeResults } from './stats.js'
 
 const ROUNDS = 7
-const SEGMENT_SIZES = [256 * 1024, 2 * 1024 * 1024, 8 * 1024 * 1024]
+const SEGMENT_SIZES = [64 * 1024, 256 * 1024, 2 * 1024 * 1024, 8 * 1024 * 1024]
 const TOTAL_BYTES = 64 * 1024 * 1024
 
 function plainSha1(segments: Buffer[]): void {
