@@ -2,9 +2,9 @@ import type { OriginContext } from './context.js'
 import type { Links } from './http/links.js'
 import { LoopIngest } from './ingest/loop-ingest.js'
 import { PlaylistIngest } from './ingest/playlist-ingest.js'
-import { extensionOf } from './playlist/content-type.js'
 import { rewriteMaster } from './playlist/master.js'
 import { isMasterPlaylist, parseMasterPlaylist, assertHls } from './playlist/parse.js'
+import { ProxiedAssets } from './proxied-assets.js'
 import { Rendition } from './rendition.js'
 
 export interface FeedOptions {
@@ -31,6 +31,9 @@ export class Feed {
   private readonly ingests: Ingest[] = []
   private readonly renderCache = new WeakMap<Rendition, { key: string; version: number; text: string }>()
   private readyFlag = false
+  private resolveReady!: () => void
+  /** Resolves when serving may start: every rendition has segments (live) or is fully hashed (VOD). */
+  readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve))
   private masterText: string | null = null
 
   constructor(
@@ -51,8 +54,8 @@ export class Feed {
 
   private setUpMaster(text: string, base: string): void {
     const master = parseMasterPlaylist(text, base)
-    const root = new Rendition('', ENTRY_PATH, this.options.entryUrl, null, this.ctx.catalog)
-    const { text: rewritten, references } = rewriteMaster(master, (url) => root.assetName(url, extensionOf(url, '.bin')))
+    const assets = new ProxiedAssets('', this.ctx.catalog)
+    const { text: rewritten, references } = rewriteMaster(master, (url) => assets.name(url, '.bin'))
     if (references.length === 0) throw new Error(`${this.options.entryUrl}: the master playlist names no media playlist`)
     this.masterText = rewritten
     for (const reference of references) this.addRendition(reference.url, reference.dir, `${reference.dir}index.m3u8`)
@@ -86,13 +89,9 @@ export class Feed {
 
   private markReady(): void {
     this.readyFlag = true
+    this.resolveReady()
     const segments = this.renditions.reduce((sum, r) => sum + r.window.segments.length, 0)
     this.ctx.logger.info({ renditions: this.renditions.length, segments, loop: this.options.loop }, 'feed ready')
-  }
-
-  /** Serving may start: every rendition has segments (live) or is fully hashed (VOD). */
-  get isReady(): boolean {
-    return this.readyFlag
   }
 
   /** A watched folder changed: re-read playlists now rather than at the next poll. */

@@ -53,24 +53,18 @@ export class Origin {
     return this.ctx.metrics
   }
 
-  get isReady(): boolean {
-    return this.feed.isReady
-  }
-
   static async start(spec: SourceSpec, partial: Partial<OriginConfig> = {}, options: StartOptions = {}): Promise<Origin> {
     const config = withDefaults(partial)
-    const ctx = createContext(config, options)
-    const tracker = config.builtinTracker
+    // The catalog reports dropped infohashes to the tracker, which asks the catalog what is published.
+    let tracker: Tracker | null = null
+    const ctx = createContext(config, options, (hash) => tracker?.prune(hash))
+    tracker = config.builtinTracker
       ? new Tracker({
           isPublished: (hash) => ctx.catalog.isPublished(hash),
           announceIntervalMs: config.announceIntervalMs,
           logger: ctx.logger,
         })
       : null
-    ctx.catalog = new Catalog({
-      onInfoHashGone: (hash) => tracker?.prune(hash),
-      onSegmentDropped: (segment) => !segment.keepBody && ctx.bodies.delete(segment.bodyKey),
-    })
     const app = await buildHttpServer({ ctx, config, tracker })
     const url = await listen(app, config)
     try {
@@ -102,11 +96,11 @@ export class Origin {
 
   /** Resolves once the feed can be played (a VOD is fully hashed, a live feed has its first segment). */
   async whenReady(timeoutMs = 60_000): Promise<void> {
-    const started = Date.now()
-    while (!this.feed.isReady) {
-      if (Date.now() - started > timeoutMs) throw new Error(`feed not ready after ${timeoutMs} ms`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`feed not ready after ${timeoutMs} ms`)), timeoutMs)
+    })
+    await Promise.race([this.feed.ready, timeout]).finally(() => clearTimeout(timer))
   }
 
   async stop(): Promise<void> {
@@ -119,7 +113,7 @@ export class Origin {
   }
 }
 
-function createContext(config: OriginConfig, options: StartOptions): OriginContext {
+function createContext(config: OriginConfig, options: StartOptions, onInfoHashGone: (infoHash: string) => void): OriginContext {
   const logger = options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })
   const metrics = new OriginMetrics()
   const upstream = new Upstream({ timeoutMs: config.upstreamTimeoutMs })
@@ -128,12 +122,17 @@ function createContext(config: OriginConfig, options: StartOptions): OriginConte
     metrics.hashSeconds.observe(seconds)
     metrics.hashedBytes.inc(bytes)
   })
+  const bodies = new BodyCache(config.cacheBytes, upstream)
+  const catalog = new Catalog({
+    onInfoHashGone,
+    onSegmentDropped: (segment) => !segment.keepBody && bodies.delete(segment.bodyKey),
+  })
   return {
     upstream,
     hashQueue,
-    bodies: new BodyCache(config.cacheBytes, upstream),
+    bodies,
     assets: new AssetCache(upstream),
-    catalog: null as unknown as Catalog, // set right after, once the tracker it reports to exists
+    catalog,
     metrics,
     logger,
     onProgress: options.onProgress ?? (() => {}),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Catalog } from './catalog.js'
-import { contentTypeOf, extensionOf } from './playlist/content-type.js'
+import { ProxiedAssets } from './proxied-assets.js'
+import { extensionOf } from './playlist/content-type.js'
 import { rewriteUriAttribute } from './playlist/lines.js'
 import { MediaWindow, tagName } from './playlist/media-window.js'
 import type { UpstreamSegment } from './playlist/parse.js'
@@ -9,13 +10,12 @@ import type { SegmentTorrent } from './torrent/segment-torrent.js'
 
 /**
  * One media playlist as the origin serves it: where its playlist, segments and proxied assets live under the
- * origin, and the window of published segments. Local names are the origin's own (`seg<N>.ts`, `asset<K>.mp4`,
- * `res<K>.ts`), so upstream URLs on other hosts, with query strings, never reach the viewer.
+ * origin, and the window of published segments. Local names are the origin's own (`seg<N>.ts`, `asset<K>.mp4`),
+ * so upstream URLs on other hosts, with query strings, never reach the viewer.
  */
 export class Rendition {
   readonly window: MediaWindow
-  private readonly assets = new Map<string, string>()
-  private readonly rangeResources = new Set<string>()
+  private readonly assets: ProxiedAssets
   /** Where the playlist was last read from after redirects: the base of relative URIs in its tags. */
   baseUrl: string
 
@@ -34,30 +34,7 @@ export class Rendition {
       maxSegments,
       onRetire: (segment, graceMs) => this.catalog.retireSegment(segment, graceMs),
     })
-  }
-
-  /** Registers an upstream URL served by proxy (init segment, key, ...) and returns its playlist-relative name. */
-  assetName(upstreamUrl: string, fallbackExt: string): string {
-    let name = this.assets.get(upstreamUrl)
-    if (!name) {
-      name = `asset${this.assets.size}${extensionOf(upstreamUrl, fallbackExt)}`
-      this.assets.set(upstreamUrl, name)
-      const path = this.dir + name
-      this.catalog.set(path, { kind: 'proxy', url: upstreamUrl, contentType: contentTypeOf(path), segments: () => [] })
-    }
-    return name
-  }
-
-  /** The playlist-relative name of a byte-range resource, whose published ranges are served from memory. */
-  private rangeResourceName(upstreamUrl: string, ext: string): string {
-    const name = this.assetName(upstreamUrl, ext)
-    if (!this.rangeResources.has(name)) {
-      this.rangeResources.add(name)
-      const path = this.dir + name
-      const segments = (): readonly PublishedSegment[] => this.window.segments.filter((s) => s.uri === name)
-      this.catalog.set(path, { kind: 'proxy', url: upstreamUrl, contentType: contentTypeOf(path), segments })
-    }
-    return name
+    this.assets = new ProxiedAssets(dir, catalog, (name) => this.window.segments.filter((segment) => segment.uri === name))
   }
 
   segmentName(sequence: number, upstreamUrl: string): string {
@@ -72,7 +49,7 @@ export class Rendition {
     return rewriteUriAttribute(raw, (uri) => {
       // data: keys are inline and skd:/other schemes are DRM system identifiers, not fetchable resources.
       if (/^(data|skd):/i.test(uri)) return uri
-      return this.assetName(new URL(uri, this.baseUrl).href, fallbackExt)
+      return this.assets.name(new URL(uri, this.baseUrl).href, fallbackExt)
     })
   }
 
@@ -93,7 +70,8 @@ export class Rendition {
     const { upstream, sequence } = input
     const segmentName = this.segmentName(sequence, upstream.url)
     const range = upstream.byteRange
-    const uri = range ? this.rangeResourceName(upstream.url, extensionOf(upstream.url, '.ts')) : segmentName
+    // A byte-range segment keeps naming its resource (with the BYTERANGE tag); its exact bytes are at `path`.
+    const uri = range ? this.assets.name(upstream.url, '.ts') : segmentName
     const tags = upstream.tags
       .filter((tag) => tag.name !== 'EXT-X-DISCONTINUITY' && tag.name !== 'EXT-X-ENDLIST')
       .map((tag) =>

@@ -55,8 +55,7 @@ async function serveSegment(
     return
   }
   reply.type(contentTypeOf(path)).header('cache-control', IMMUTABLE).header('etag', `"${segment.torrent.infoHash}"`)
-  const sent = await sendBytes(request, reply, { length: bytes.length, read: async (start, end) => bytes.subarray(start, end + 1) })
-  ctx.metrics.served('segment', sent)
+  ctx.metrics.served('segment', sendBytes(request, reply, bytes))
 }
 
 function serveTorrent(ctx: OriginContext, segment: PublishedSegment, links: Links, request: FastifyRequest, reply: FastifyReply): void {
@@ -93,7 +92,7 @@ async function serveProxy(
     return
   }
   if (!range) {
-    ctx.metrics.served('asset', await sendBytes(request, reply, { length: bytes.length, read: async (s, e) => bytes.subarray(s, e + 1) }))
+    ctx.metrics.served('asset', sendBytes(request, reply, bytes))
     return
   }
   // Only the requested range was read, so the total length is unknown: '*' is what RFC 9110 allows for that.

@@ -1,19 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import parseRange from 'range-parser'
 
-export interface ByteBody {
-  /** The whole resource's length. */
-  length: number
-  /** Reads [start, end] inclusive. */
-  read: (start: number, end: number) => Promise<Uint8Array>
-}
-
 /**
- * Sends a byte resource honouring a single Range (206; 416 when unsatisfiable). Multi-range requests get the
- * whole body (RFC 9110 lets a server ignore Range), which every player and web seed accepts.
+ * Sends bytes honouring a single Range (206; 416 when unsatisfiable). Multi-range requests get the whole body
+ * (RFC 9110 lets a server ignore Range), which every player and web seed accepts.
  * Returns the number of body bytes sent.
  */
-export async function sendBytes(request: FastifyRequest, reply: FastifyReply, body: ByteBody): Promise<number> {
+export function sendBytes(request: FastifyRequest, reply: FastifyReply, body: Uint8Array): number {
   reply.header('accept-ranges', 'bytes')
   const header = request.headers.range
   const ranges = header ? parseRange(body.length, header, { combine: true }) : undefined
@@ -22,10 +15,8 @@ export async function sendBytes(request: FastifyRequest, reply: FastifyReply, bo
     return 0
   }
   const single = Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1 ? ranges[0]! : null
-  const start = single ? single.start : 0
-  const end = single ? single.end : body.length - 1
-  if (single) reply.code(206).header('content-range', `bytes ${start}-${end}/${body.length}`)
-  const bytes = body.length === 0 ? new Uint8Array(0) : await body.read(start, end)
+  const bytes = single ? body.subarray(single.start, single.end + 1) : body
+  if (single) reply.code(206).header('content-range', `bytes ${single.start}-${single.end}/${body.length}`)
   reply.header('content-length', bytes.length)
   if (request.method === 'HEAD') {
     reply.send()

@@ -38,7 +38,6 @@ export class PlaylistIngest {
   private resolveReady!: () => void
   /** Resolves when the rendition can be served: first segment of a live feed, or the whole of a VOD. */
   readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve))
-  isReady = false
 
   constructor(
     private readonly ctx: OriginContext,
@@ -231,7 +230,8 @@ export class PlaylistIngest {
     this.lastUpstream = { sequence: segment.sequence, id: identity(segment) }
     this.rendition.publish(published)
     this.ctx.metrics.playlistUpdates.inc()
-    if (!this.vod) this.markReady()
+    // Resolving again later does nothing: a live rendition is ready from its first segment on.
+    if (!this.vod) this.resolveReady()
   }
 
   private isComplete(doc: MediaPlaylist): boolean {
@@ -242,12 +242,6 @@ export class PlaylistIngest {
   private finish(): void {
     this.rendition.window.end()
     this.ctx.metrics.playlistUpdates.inc()
-    this.markReady()
-  }
-
-  private markReady(): void {
-    if (this.isReady) return
-    this.isReady = true
     this.resolveReady()
   }
 }
