@@ -8,17 +8,9 @@ import { pino, type Logger } from 'pino'
 import { Origin, PortInUseError } from '../src/origin/origin.js'
 import { resolveSource, SAMPLE_PLAYLIST } from '../src/origin/sources/resolve.js'
 import { LiveUpstream } from './support/live-upstream.js'
-import { eventually, getBytes, getText, mediaSequence, playlistEntries, startOrigin } from './support/origin.js'
+import { eventually, freePort, getBytes, getText, mediaSequence, playlistEntries, startOrigin } from './support/origin.js'
 
 const ROOT = new URL('..', import.meta.url).pathname
-
-async function freePort(): Promise<number> {
-  const server = createNetServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** A pino logger that keeps its lines, so a test can check what was logged. */
 function capturingLogger(): { logger: Logger; lines: Array<{ level: number; msg: string }> } {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 
 import { FfmpegMissingError, findFfmpeg, probeInput, startFileToHls } from '../src/origin/sources/ffmpeg.js'
+import { eventually } from './support/origin.js'
 
 const SAMPLE = new URL('../sample/seg000.ts', import.meta.url).pathname
 
@@ -24,13 +25,14 @@ async function readIfExists(path: string): Promise<string> {
 }
 
 async function waitForSegments(playlistPath: string, count: number, timeoutMs: number): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const segments = listedSegments(await readIfExists(playlistPath))
-    if (segments.length >= count) return segments
-    if (Date.now() > deadline) throw new Error(`playlist had ${segments.length} segments after ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  return eventually(
+    async () => {
+      const segments = listedSegments(await readIfExists(playlistPath))
+      return segments.length >= count && segments
+    },
+    timeoutMs,
+    `${count} listed segments`,
+  )
 }
 
 async function assertCompleteTs(path: string): Promise<void> {

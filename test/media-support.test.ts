@@ -5,22 +5,13 @@ import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 
 import { makeByteRangeVod, makeFmp4Vod, makeMasterWithAudioGroup, makeTsVod, startLivePackager } from './support/media.js'
+import { eventually } from './support/origin.js'
 
 const uris = (playlist: string): string[] =>
   playlist
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
-
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe('test media helpers', { concurrency: true }, () => {
   let root: string
@@ -84,10 +75,14 @@ describe('test media helpers', { concurrency: true }, () => {
   test('startLivePackager writes a growing live playlist until stopped', async () => {
     const live = await startLivePackager(join(root, 'live'), { segmentSeconds: 1 })
     try {
-      const first = await waitFor(async () => {
-        const text = await readFile(live.playlistPath, 'utf8').catch(() => '')
-        return uris(text).length >= 2 ? text : undefined
-      }, 15_000)
+      const first = await eventually(
+        async () => {
+          const text = await readFile(live.playlistPath, 'utf8').catch(() => '')
+          return uris(text).length >= 2 ? text : undefined
+        },
+        15_000,
+        'two listed segments',
+      )
       assert.doesNotMatch(first, /#EXT-X-ENDLIST/)
       assert.doesNotMatch(first, /\.tmp/)
       for (const name of uris(first)) {

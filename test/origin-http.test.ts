@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { WebSocket } from 'ws'
 import type { Origin } from '../src/origin/origin.js'
-import { getBytes, getText, playlistEntries, startOrigin, type PlaylistEntry } from './support/origin.js'
-
-/** A port nobody listens on right now (so a test can give an origin a port it knows in advance). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+import { freePort, getBytes, getText, playlistEntries, startOrigin, type PlaylistEntry } from './support/origin.js'
 
 function portOf(origin: Origin): number {
   return Number(new URL(origin.url).port)

@@ -2,7 +2,6 @@
 // playlists say, that every segment carries a magnet that checks out, and that the bytes served are the
 // bytes the source holds.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
@@ -10,9 +9,8 @@ import { tmpdir } from 'node:os'
 import { join, normalize } from 'node:path'
 import { after, before, describe, it, type TestContext } from 'node:test'
 import type { Origin } from '../src/origin/origin.js'
-import { findFfmpeg } from '../src/origin/sources/ffmpeg.js'
 import { MAGNET_TAG } from '../src/protocol/magnet-line.js'
-import { makeByteRangeVod, makeFmp4Vod, makeMasterWithAudioGroup, makeTsVod, startLivePackager } from './support/media.js'
+import { makeByteRangeVod, makeFmp4Vod, makeMasterWithAudioGroup, makeMp4, makeTsVod, startLivePackager } from './support/media.js'
 import {
   eventually,
   getBytes,
@@ -115,44 +113,6 @@ async function startTestServer(
         server.close(() => resolve())
       }),
   }
-}
-
-/** A short H.264/AAC mp4 made with ffmpeg. */
-async function makeMp4(path: string, seconds: number): Promise<void> {
-  const ffmpeg = await findFfmpeg(process.env.FFMPEG_PATH)
-  const args = [
-    '-y',
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=320x180:rate=25:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-shortest',
-    path,
-  ]
-  const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', resolve)
-  })
-  if (code !== 0) throw new Error(`ffmpeg failed to make ${path} (${code}): ${stderr.trim()}`)
 }
 
 describe('origin sources', { concurrency: true }, () => {

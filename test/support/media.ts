@@ -2,7 +2,7 @@
 // exercise what real packagers write instead of hand-made playlists.
 import { spawn } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 
 import { findFfmpeg } from '../../src/origin/sources/ffmpeg.js'
 
@@ -97,55 +97,38 @@ async function runFfmpeg(cwd: string, args: string[]): Promise<void> {
   if (code !== 0) throw new Error(`ffmpeg ${args.join(' ')} failed (${code}): ${stderr.trim()}`)
 }
 
-/** MPEG-TS VOD: index.m3u8 + seg0.ts, seg1.ts, ... */
-export async function makeTsVod(dir: string, opts: VodOptions = {}): Promise<string> {
+/** A 160x90 VOD cut by ffmpeg's HLS muxer with the given extra options; resolves the playlist path. */
+async function makeVod(dir: string, opts: VodOptions, hlsArgs: string[]): Promise<string> {
   const { segmentSeconds, duration } = resolveVod(opts)
   await runFfmpeg(dir, [
     ...lavfiInputs('160x90', duration),
     ...encodeArgs(segmentSeconds),
     '-shortest',
     ...vodArgs(segmentSeconds),
-    '-hls_segment_filename',
-    'seg%d.ts',
+    ...hlsArgs,
     'index.m3u8',
   ])
   return join(dir, 'index.m3u8')
+}
+
+/** MPEG-TS VOD: index.m3u8 + seg0.ts, seg1.ts, ... */
+export function makeTsVod(dir: string, opts: VodOptions = {}): Promise<string> {
+  return makeVod(dir, opts, ['-hls_segment_filename', 'seg%d.ts'])
 }
 
 /** fMP4 VOD: index.m3u8 with EXT-X-MAP init.mp4 + seg0.m4s, seg1.m4s, ... */
-export async function makeFmp4Vod(dir: string, opts: VodOptions = {}): Promise<string> {
-  const { segmentSeconds, duration } = resolveVod(opts)
-  await runFfmpeg(dir, [
-    ...lavfiInputs('160x90', duration),
-    ...encodeArgs(segmentSeconds),
-    '-shortest',
-    ...vodArgs(segmentSeconds),
-    '-hls_segment_type',
-    'fmp4',
-    '-hls_fmp4_init_filename',
-    'init.mp4',
-    '-hls_segment_filename',
-    'seg%d.m4s',
-    'index.m3u8',
-  ])
-  return join(dir, 'index.m3u8')
+export function makeFmp4Vod(dir: string, opts: VodOptions = {}): Promise<string> {
+  return makeVod(dir, opts, ['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', 'seg%d.m4s'])
 }
 
 /** Byte-range VOD: every segment is an EXT-X-BYTERANGE of one media.ts. */
-export async function makeByteRangeVod(dir: string, opts: VodOptions = {}): Promise<string> {
-  const { segmentSeconds, duration } = resolveVod(opts)
-  await runFfmpeg(dir, [
-    ...lavfiInputs('160x90', duration),
-    ...encodeArgs(segmentSeconds),
-    '-shortest',
-    ...vodArgs(segmentSeconds),
-    '-hls_flags',
-    'single_file',
-    '-hls_segment_filename',
-    'media.ts',
-    'index.m3u8',
-  ])
-  return join(dir, 'index.m3u8')
+export function makeByteRangeVod(dir: string, opts: VodOptions = {}): Promise<string> {
+  return makeVod(dir, opts, ['-hls_flags', 'single_file', '-hls_segment_filename', 'media.ts'])
+}
+
+/** A short 320x180 H.264/AAC mp4 file, for video-file sources. */
+export async function makeMp4(path: string, seconds: number): Promise<void> {
+  await runFfmpeg(dirname(path), [...lavfiInputs('320x180', seconds), ...encodeArgs(1), '-shortest', path])
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { createServer, type AddressInfo } from 'node:net'
 import bencode from 'bencode'
 import parseTorrent from 'parse-torrent'
 import { pino } from 'pino'
@@ -7,6 +8,15 @@ import type { OriginConfig } from '../../src/origin/config.js'
 import type { SourceSpec } from '../../src/origin/sources/resolve.js'
 import { parseMagnetLine } from '../../src/protocol/magnet-line.js'
 import { parseMagnetUri, type SegmentMagnet } from '../../src/protocol/magnet.js'
+
+/** A port nobody listens on right now (so a test can give an origin a port it knows in advance). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
 
 /** Starts an origin on a free port with logs kept quiet (LOG_LEVEL=debug to see them). */
 export async function startOrigin(spec: SourceSpec, config: Partial<OriginConfig> = {}, options: StartOptions = {}): Promise<Origin> {
