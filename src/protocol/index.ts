@@ -1,2 +1,6 @@
 export * from './magnet-line.js'
 export * from './magnet.js'
+export * from './mesh.js'
+export * from './playlist-magnets.js'
+export * from './stats.js'
+export * from './messages.js'

@@ -8,26 +8,6 @@ declare module 'bencode' {
   export default bencode
 }
 
-declare module 'magnet-uri' {
-  export interface MagnetFields {
-    infoHash?: string
-    name?: string
-    announce?: string[]
-    urlList?: string[]
-    xs?: string | string[]
-    [key: string]: unknown
-  }
-  export function encode(fields: MagnetFields): string
-  export function decode(uri: string): {
-    infoHash?: string
-    name?: string
-    announce: string[]
-    urlList: string[]
-    xs?: string | string[]
-    [key: string]: unknown
-  }
-}
-
 declare module 'parse-torrent' {
   export interface ParsedTorrent {
     info?: unknown

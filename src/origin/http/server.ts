@@ -6,7 +6,7 @@ import type { Tracker } from '../tracker/tracker.js'
 import { Links } from './links.js'
 import { checkRequestPath } from './paths.js'
 import { serveResource } from './routes.js'
-import { landingPage } from './landing.js'
+import { BrowserAssets } from './browser-assets.js'
 
 export interface HttpDeps {
   ctx: OriginContext
@@ -28,11 +28,6 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     methods: ['GET', 'HEAD', 'OPTIONS'],
     exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
   })
-  app.get('/', (request, reply) => {
-    const page = landingPage(linksFor(request, config))
-    ctx.metrics.served('page', Buffer.byteLength(page))
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page)
-  })
   app.get('/metrics', async (_request, reply) => {
     updateTrackerGauges(deps)
     reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics())
@@ -40,7 +35,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   app.get('/announce', (_request, reply) => {
     reply.code(400).type('text/plain').send('this is a WebSocket tracker: connect with ws:// (a WebTorrent client does)\n')
   })
-  app.route({ method: ['GET', 'HEAD'], url: '/*', handler: (request, reply) => serveCatalog(deps, request, reply) })
+  const assets = new BrowserAssets()
+  app.route({ method: ['GET', 'HEAD'], url: '/*', handler: (request, reply) => serveCatalog(deps, assets, request, reply) })
   app.setErrorHandler((err: Error, request, reply) => {
     ctx.logger.error({ url: request.url, err: err.message }, 'request failed')
     if (!reply.sent) reply.code(500).type('text/plain').send('internal error\n')
@@ -49,18 +45,31 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   return app
 }
 
-async function serveCatalog(deps: HttpDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function serveCatalog(deps: HttpDeps, assets: BrowserAssets, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const checked = checkRequestPath(request.url)
   if (!checked.ok) {
     reply.code(checked.status).type('text/plain').send(`${checked.reason}\n`)
     return
   }
+  if (assets.handles(checked.path)) return serveAsset(deps, assets, checked.path, reply)
   const resource = deps.ctx.catalog.get(checked.path)
   if (!resource) {
     reply.code(404).type('text/plain').send('not found\n')
     return
   }
   await serveResource(deps.ctx, resource, checked.path, linksFor(request, deps.config), request, reply)
+}
+
+/** The player page and browser bundles: revalidated on every load so a new build reaches viewers at once. */
+function serveAsset(deps: HttpDeps, assets: BrowserAssets, path: string, reply: FastifyReply): void {
+  const asset = assets.get(path)
+  if (!asset) {
+    reply.code(503).type('text/plain').send(`browser bundles not built: run \`npm run build:browser\` (looked in ${assets.dir})\n`)
+    return
+  }
+  reply.type(asset.contentType).header('cache-control', 'no-cache').headers(asset.headers)
+  deps.ctx.metrics.served('page', asset.body.length)
+  reply.send(asset.body)
 }
 
 function attachTracker(app: FastifyInstance, tracker: Tracker | null): void {

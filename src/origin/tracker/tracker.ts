@@ -3,9 +3,10 @@ import type { Duplex } from 'node:stream'
 import { Server as TrackerServer } from 'bittorrent-tracker'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
+import { MESH_INFOHASH } from '../../protocol/mesh.js'
 
 export interface TrackerOptions {
-  /** Admit only swarms of infohashes this origin publishes. */
+  /** Admit only swarms of infohashes this origin publishes (and the viewers' mesh, see protocol/mesh.ts). */
   isPublished: (infoHash: string) => boolean
   /** Announce interval told to clients (ms). bittorrent-tracker tells WebSocket clients a fifth of it. */
   announceIntervalMs: number
@@ -17,7 +18,8 @@ type TrackedSocket = WebSocket & { infoHashes?: string[] }
 /**
  * The built-in WebTorrent tracker (bittorrent-tracker's server, WebSocket only), attached to the origin's HTTP
  * server at /announce. It is not an open relay: unknown infohashes are refused, and a segment's swarm is removed
- * when the segment is dropped (the library never deletes swarms itself).
+ * when the segment is dropped (the library never deletes swarms itself). Browser viewers meet in one mesh swarm
+ * (MESH_INFOHASH) and run segment wires over those connections; stock BitTorrent clients use the segment swarms.
  */
 export class Tracker {
   private readonly server: TrackerServer
@@ -31,7 +33,7 @@ export class Tracker {
       ws: { noServer: true },
       interval: options.announceIntervalMs,
       filter: (infoHash, _params, cb) => {
-        if (options.isPublished(infoHash)) cb(null)
+        if (infoHash === MESH_INFOHASH || options.isPublished(infoHash)) cb(null)
         else cb(new Error('unknown infohash: this tracker only serves segments published by its origin'))
       },
     })

@@ -1,0 +1,73 @@
+import { Duplex } from 'streamx'
+
+/** Data channel messages above this size are split: browsers differ on the largest message they accept. */
+const MAX_MESSAGE_BYTES = 64 * 1024
+/** Pause writing while the channel has this much queued; resume when it drains to a quarter. */
+const HIGH_WATER_BYTES = 1024 * 1024
+
+/**
+ * An RTCDataChannel as a duplex byte stream, the shape WebTorrent wants for a WebRTC peer (`id`, `connected`,
+ * `remoteAddress`, 'connect' event). simple-peer does the same but only for the one channel it negotiates itself;
+ * here every segment's wire gets its own channel on a neighbour's existing connection, so this is hand-written.
+ */
+export class ChannelStream extends Duplex {
+  readonly id: string
+  readonly remoteAddress: string
+  readonly remotePort = 0
+  connected = false
+  private readonly channel: RTCDataChannel
+  private pendingWrite: (() => void) | null = null
+
+  constructor(channel: RTCDataChannel, id: string, remoteAddress: string) {
+    super()
+    this.channel = channel
+    this.id = id
+    this.remoteAddress = remoteAddress
+    channel.binaryType = 'arraybuffer'
+    channel.bufferedAmountLowThreshold = HIGH_WATER_BYTES / 4
+    channel.addEventListener('message', (event) => this.onMessage(event))
+    channel.addEventListener('bufferedamountlow', () => this.resumeWrite())
+    channel.addEventListener('close', () => this.destroy())
+    channel.addEventListener('error', () => this.destroy(new Error(`data channel ${channel.label} failed`)))
+    if (channel.readyState === 'open') this.connected = true
+    else channel.addEventListener('open', () => this.onOpen(), { once: true })
+  }
+
+  private onOpen(): void {
+    this.connected = true
+    this.emit('connect')
+  }
+
+  private onMessage(event: MessageEvent): void {
+    if (this.destroying) return
+    const data = event.data
+    if (data instanceof ArrayBuffer) this.push(new Uint8Array(data))
+  }
+
+  override _write(chunk: Uint8Array, callback: (err: Error | null) => void): void {
+    if (this.channel.readyState !== 'open') return callback(new Error('data channel is not open'))
+    try {
+      for (let offset = 0; offset < chunk.length; offset += MAX_MESSAGE_BYTES) {
+        // RTCDataChannel.send takes ArrayBuffer-backed views; stream chunks never use shared memory.
+        this.channel.send(chunk.subarray(offset, Math.min(chunk.length, offset + MAX_MESSAGE_BYTES)) as Uint8Array<ArrayBuffer>)
+      }
+    } catch (err) {
+      return callback(err instanceof Error ? err : new Error(String(err)))
+    }
+    if (this.channel.bufferedAmount < HIGH_WATER_BYTES) return callback(null)
+    this.pendingWrite = () => callback(null)
+  }
+
+  private resumeWrite(): void {
+    const pending = this.pendingWrite
+    this.pendingWrite = null
+    pending?.()
+  }
+
+  override _destroy(callback: (err: Error | null) => void): void {
+    this.connected = false
+    this.resumeWrite()
+    if (this.channel.readyState === 'open' || this.channel.readyState === 'connecting') this.channel.close()
+    callback(null)
+  }
+}

@@ -1,0 +1,138 @@
+import TrackerClient from 'bittorrent-tracker'
+import { MESH_INFOHASH, infoHashOfChannel, segmentChannelLabel } from '../protocol/mesh.js'
+
+/** A simple-peer connection as bittorrent-tracker's client hands it out. */
+export interface SimplePeer {
+  id: string
+  initiator: boolean
+  connected: boolean
+  destroyed: boolean
+  /** simple-peer's RTCPeerConnection: extra data channels are opened on it (no public accessor exists). */
+  _pc: RTCPeerConnection | null
+  once(event: 'connect' | 'close', cb: () => void): void
+  on(event: 'error', cb: (err: Error) => void): void
+  destroy(err?: Error): void
+}
+
+/** One other viewer, connected for the whole stream. */
+export interface Neighbour {
+  id: string
+  /** Whether this side opens the per-segment channels (the side that made the WebRTC offer). */
+  opensChannels: boolean
+  connection: RTCPeerConnection
+  peer: SimplePeer
+}
+
+export interface MeshOptions {
+  trackerUrl: string
+  peerId: string
+  maxNeighbours: number
+  iceServers: RTCIceServer[]
+  onNeighbour: (neighbour: Neighbour) => void
+  onNeighbourGone: (neighbour: Neighbour) => void
+  /** A neighbour opened a segment channel (label names the segment's infohash). */
+  onChannel: (neighbour: Neighbour, infoHash: string, channel: RTCDataChannel) => void
+}
+
+/**
+ * The viewers' mesh: peers found through the origin's tracker on MESH_INFOHASH, one WebRTC connection each, kept
+ * for the whole stream. Segment wires run on extra data channels of these connections, so a new segment's swarm
+ * is joined in one round trip instead of a fresh ICE/DTLS setup (seconds) per segment.
+ */
+export class Mesh {
+  private readonly neighbours = new Map<string, Neighbour>()
+  private readonly banned = new Set<string>()
+  private readonly tracker: TrackerClient
+
+  constructor(private readonly options: MeshOptions) {
+    this.tracker = new TrackerClient({
+      infoHash: MESH_INFOHASH,
+      peerId: options.peerId,
+      announce: [options.trackerUrl],
+      rtcConfig: { iceServers: options.iceServers },
+      getAnnounceOpts: () => ({ numwant: Math.max(0, options.maxNeighbours - this.neighbours.size), left: 1, uploaded: 0, downloaded: 0 }),
+    })
+    this.tracker.on('peer', (peer: SimplePeer) => this.onPeer(peer))
+    this.tracker.on('warning', (err: Error) => console.debug('live-torrent mesh:', err.message))
+    this.tracker.on('error', (err: Error) => console.warn('live-torrent mesh: tracker error', err.message))
+  }
+
+  start(): void {
+    this.tracker.start()
+  }
+
+  get size(): number {
+    return this.neighbours.size
+  }
+
+  all(): Neighbour[] {
+    return [...this.neighbours.values()]
+  }
+
+  /** Opens the wire channel of a segment to a neighbour. */
+  openChannel(neighbour: Neighbour, infoHash: string): RTCDataChannel {
+    return neighbour.connection.createDataChannel(segmentChannelLabel(infoHash))
+  }
+
+  /** Disconnects a neighbour that misbehaved and refuses it for the rest of the session. */
+  ban(neighbourId: string): void {
+    this.banned.add(neighbourId)
+    this.neighbours.get(neighbourId)?.peer.destroy()
+  }
+
+  destroy(): void {
+    this.tracker.destroy()
+    for (const neighbour of this.neighbours.values()) neighbour.peer.destroy()
+    this.neighbours.clear()
+  }
+
+  private onPeer(peer: SimplePeer): void {
+    if (this.banned.has(peer.id) || this.neighbours.size >= this.options.maxNeighbours) return peer.destroy()
+    peer.on('error', (err) => console.debug('live-torrent mesh: neighbour error', err.message))
+    if (peer.connected) this.onConnected(peer)
+    else peer.once('connect', () => this.onConnected(peer))
+  }
+
+  private onConnected(peer: SimplePeer): void {
+    if (peer.destroyed) return
+    const existing = this.neighbours.get(peer.id)
+    if (existing && !this.keepNewer(existing.peer, peer)) return peer.destroy()
+    if (existing) existing.peer.destroy()
+    if (this.neighbours.size >= this.options.maxNeighbours && !existing) return peer.destroy()
+    if (!peer._pc) return
+    const neighbour: Neighbour = { id: peer.id, opensChannels: peer.initiator, connection: peer._pc, peer }
+    // simple-peer only listens for its own first channel; after 'connect' every new channel is a segment wire.
+    neighbour.connection.ondatachannel = (event) => this.onDataChannel(neighbour, event.channel)
+    this.neighbours.set(peer.id, neighbour)
+    peer.once('close', () => this.onClosed(neighbour))
+    this.options.onNeighbour(neighbour)
+  }
+
+  /**
+   * Two viewers may reach each other twice (each answered the other's offer, or one offer per announce). Both
+   * sides must keep the same connection, whatever order they saw them in: the one whose offer sorts first by
+   * (offerer's peer id, the offer's ICE ufrag), both of which each side knows.
+   */
+  private keepNewer(existing: SimplePeer, candidate: SimplePeer): boolean {
+    if (existing.destroyed) return true
+    return this.offerKey(candidate) < this.offerKey(existing)
+  }
+
+  private offerKey(peer: SimplePeer): string {
+    const offer = peer.initiator ? peer._pc?.localDescription : peer._pc?.remoteDescription
+    const ufrag = /a=ice-ufrag:(\S+)/.exec(offer?.sdp ?? '')?.[1] ?? ''
+    return `${peer.initiator ? this.options.peerId : peer.id}:${ufrag}`
+  }
+
+  private onClosed(neighbour: Neighbour): void {
+    if (this.neighbours.get(neighbour.id) !== neighbour) return
+    this.neighbours.delete(neighbour.id)
+    this.options.onNeighbourGone(neighbour)
+  }
+
+  private onDataChannel(neighbour: Neighbour, channel: RTCDataChannel): void {
+    const infoHash = infoHashOfChannel(channel.label)
+    if (infoHash) this.options.onChannel(neighbour, infoHash, channel)
+    else channel.close()
+  }
+}

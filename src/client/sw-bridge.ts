@@ -1,0 +1,68 @@
+import { isLiveTorrentMessage, type HelloMessage, type PortMessage, type SwToPageMessage } from '../protocol/messages.js'
+import type { PageClient } from './page-client.js'
+
+/**
+ * Registers the service worker and waits until it controls this page. False when no worker can run here
+ * (insecure context, no support, registration refused) or it did not take control in time.
+ */
+export async function startServiceWorker(scriptUrl: string, timeoutMs: number): Promise<boolean> {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return false
+  try {
+    await navigator.serviceWorker.register(scriptUrl)
+  } catch (err) {
+    console.warn('live-torrent: service worker registration failed; using the hls.js loader or plain HTTP', err)
+    return false
+  }
+  if (navigator.serviceWorker.controller) return true
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs)
+    navigator.serviceWorker.addEventListener(
+      'controllerchange',
+      () => {
+        clearTimeout(timer)
+        resolve(true)
+      },
+      { once: true },
+    )
+  })
+}
+
+/**
+ * The page side of the worker protocol: says hello (this tab is a viewer), joins swarms of the segments the
+ * worker saw in playlists, and answers its segment requests with the page client.
+ */
+export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => number | null, graceMs: number): void {
+  const hello = () => {
+    const message: HelloMessage = { lt: 'hello', p2p: client.p2p }
+    navigator.serviceWorker.controller?.postMessage(message)
+  }
+  hello()
+  // A new worker version takes over without a reload; it must learn that this tab is a viewer.
+  navigator.serviceWorker.addEventListener('controllerchange', hello)
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<SwToPageMessage>) => {
+    const message = event.data
+    if (!isLiveTorrentMessage(message)) return
+    if (message.lt === 'segments') client.announce(message.playlistUrl, message.segments)
+    else if (message.lt === 'http-fetched') client.recorder.httpSegment(message.bytes)
+    else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs(), graceMs)
+  })
+}
+
+async function answer(client: PageClient, port: MessagePort, key: string, bufferAheadMs: number | null, graceMs: number): Promise<void> {
+  const send = (message: PortMessage, transfer: Transferable[] = []) => port.postMessage(message, transfer)
+  if (!client.knows(key)) {
+    console.debug(`live-torrent: segment not announced to the page client, the worker fetches it: ${key}`)
+    return send({ lt: 'segment-decline', reason: 'segment not announced to the page client' })
+  }
+  send({ lt: 'segment-ack', answerWithinMs: client.answerWithinMs(bufferAheadMs) + graceMs })
+  try {
+    const delivered = await client.deliver(key, bufferAheadMs)
+    if (!delivered) return send({ lt: 'segment-decline', reason: 'P2P is off' })
+    const bytes = delivered.bytes.buffer.slice(delivered.bytes.byteOffset, delivered.bytes.byteOffset + delivered.bytes.byteLength)
+    send({ lt: 'segment-answer', bytes, source: delivered.source }, [bytes])
+  } catch (err) {
+    send({ lt: 'segment-decline', reason: err instanceof Error ? err.message : String(err) })
+  } finally {
+    port.close()
+  }
+}

@@ -1,0 +1,167 @@
+import WebTorrent from 'webtorrent/dist/webtorrent.min.js'
+import type { AnnouncedSegment } from '../protocol/playlist-magnets.js'
+import { segmentKey } from '../protocol/playlist-magnets.js'
+import { ChannelStream } from './channel-stream.js'
+import type { Mesh, Neighbour } from './mesh.js'
+import { SegmentSwarm, type SwarmHooks } from './segment-swarm.js'
+
+/** A channel a neighbour opened for a segment this viewer has not heard of yet is kept this long (ms). */
+const PENDING_CHANNEL_MS = 20_000
+
+interface Entry {
+  segment: AnnouncedSegment
+  playlistUrl: string
+  /** Every key (URL + range) that names these bytes: a looped stream republishes a segment under a new URL. */
+  keys: Set<string>
+  swarm: Promise<SegmentSwarm>
+  /** Set once the torrent is added. */
+  ready: SegmentSwarm | null
+  busy: number
+}
+
+export interface SwarmBookOptions {
+  client: WebTorrent
+  mesh: Mesh
+  keepSegments: number
+  canUpload: boolean
+  hooksFor: (infoHash: string) => SwarmHooks
+}
+
+/**
+ * The segments this viewer knows of, each with its swarm: added from the origin's .torrent as soon as a playlist
+ * lists the segment (no metadata wait), wired to every neighbour on its own data channel, and removed from the
+ * WebTorrent client when more than `keepSegments` newer ones exist in the same playlist (bounded memory).
+ */
+export class SwarmBook {
+  /** By key; several keys may share one entry. */
+  private readonly entries = new Map<string, Entry>()
+  /** By infohash, least recently announced first. */
+  private readonly byInfoHash = new Map<string, Entry>()
+  private readonly pendingChannels = new Map<string, { neighbour: Neighbour; channel: RTCDataChannel; at: number }[]>()
+
+  constructor(private readonly options: SwarmBookOptions) {}
+
+  /** Joins the swarms of segments a playlist lists, and forgets the ones it has moved past. */
+  announce(playlistUrl: string, segments: AnnouncedSegment[]): void {
+    for (const segment of segments) {
+      const key = segmentKey(segment.url, segment.byteRange)
+      const known = this.byInfoHash.get(segment.magnet.infoHash)
+      if (known) {
+        known.keys.add(key)
+        known.playlistUrl = playlistUrl
+        this.entries.set(key, known)
+        this.byInfoHash.delete(segment.magnet.infoHash)
+        this.byInfoHash.set(segment.magnet.infoHash, known)
+        continue
+      }
+      this.join(segment, key, playlistUrl)
+    }
+    this.evict(playlistUrl)
+  }
+
+  private join(segment: AnnouncedSegment, key: string, playlistUrl: string): void {
+    const entry = { segment, playlistUrl, keys: new Set([key]), ready: null, busy: 0 } as Omit<Entry, 'swarm'> as Entry
+    entry.swarm = this.addTorrent(entry)
+    entry.swarm.catch((err: unknown) => {
+      console.warn(`live-torrent: cannot join the swarm of ${segment.url}:`, err)
+      this.forget(entry)
+    })
+    this.entries.set(key, entry)
+    this.byInfoHash.set(segment.magnet.infoHash, entry)
+  }
+
+  /** The swarm of a segment, for a request of the player; null when no playlist listed it. */
+  async acquire(key: string): Promise<{ swarm: SegmentSwarm; release: () => void } | null> {
+    const entry = this.entries.get(key)
+    if (!entry) return null
+    entry.busy++
+    try {
+      const swarm = await entry.swarm
+      return { swarm, release: () => entry.busy-- }
+    } catch (err) {
+      entry.busy--
+      throw err
+    }
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key)
+  }
+
+  /** A new neighbour: open a channel for every known segment (if this side opens them). */
+  onNeighbour(neighbour: Neighbour): void {
+    if (!neighbour.opensChannels) return
+    for (const entry of this.entries.values()) if (entry.ready) this.openChannel(entry.ready, neighbour)
+  }
+
+  /** A neighbour opened a channel for a segment. */
+  onChannel(neighbour: Neighbour, infoHash: string, channel: RTCDataChannel): void {
+    const entry = this.byInfoHash.get(infoHash)
+    if (entry?.ready) return entry.ready.addChannel(this.stream(neighbour, infoHash, channel))
+    const now = Date.now()
+    const list = (this.pendingChannels.get(infoHash) ?? []).filter((pending) => now - pending.at < PENDING_CHANNEL_MS)
+    list.push({ neighbour, channel, at: now })
+    this.pendingChannels.set(infoHash, list)
+    setTimeout(() => this.expirePending(infoHash), PENDING_CHANNEL_MS)
+  }
+
+  destroy(): void {
+    for (const entry of [...this.byInfoHash.values()]) this.forget(entry)
+  }
+
+  private async addTorrent(entry: Entry): Promise<SegmentSwarm> {
+    const { magnet } = entry.segment
+    const response = await fetch(magnet.torrentUrl)
+    if (!response.ok) throw new Error(`.torrent answered ${response.status}`)
+    const torrentFile = new Uint8Array(await response.arrayBuffer())
+    const torrent = this.options.client.add(torrentFile, { announce: [], destroyStoreOnDestroy: true })
+    await new Promise<void>((resolve, reject) => {
+      torrent.once('ready', resolve)
+      torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)))
+    })
+    if (torrent.infoHash !== magnet.infoHash) throw new Error(`.torrent is for ${torrent.infoHash}, the playlist said ${magnet.infoHash}`)
+    const swarm = new SegmentSwarm(torrent, magnet.webSeed, this.options.hooksFor(magnet.infoHash), this.options.canUpload)
+    entry.ready = swarm
+    for (const neighbour of this.options.mesh.all()) if (neighbour.opensChannels) this.openChannel(swarm, neighbour)
+    for (const pending of this.pendingChannels.get(magnet.infoHash) ?? []) {
+      if (pending.channel.readyState !== 'closed') swarm.addChannel(this.stream(pending.neighbour, magnet.infoHash, pending.channel))
+    }
+    this.pendingChannels.delete(magnet.infoHash)
+    return swarm
+  }
+
+  private openChannel(swarm: SegmentSwarm, neighbour: Neighbour): void {
+    try {
+      swarm.addChannel(this.stream(neighbour, swarm.infoHash, this.options.mesh.openChannel(neighbour, swarm.infoHash)))
+    } catch (err) {
+      console.debug('live-torrent: cannot open a channel to a neighbour', err)
+    }
+  }
+
+  private stream(neighbour: Neighbour, infoHash: string, channel: RTCDataChannel): ChannelStream {
+    return new ChannelStream(channel, `${neighbour.id}/${infoHash}`, neighbour.id)
+  }
+
+  private evict(playlistUrl: string): void {
+    const ofPlaylist = [...this.byInfoHash.values()].filter((entry) => entry.playlistUrl === playlistUrl)
+    const excess = ofPlaylist.length - this.options.keepSegments
+    for (const entry of ofPlaylist.slice(0, Math.max(0, excess))) if (entry.busy === 0) this.forget(entry)
+  }
+
+  private forget(entry: Entry): void {
+    if (this.byInfoHash.get(entry.segment.magnet.infoHash) !== entry) return
+    this.byInfoHash.delete(entry.segment.magnet.infoHash)
+    for (const key of entry.keys) if (this.entries.get(key) === entry) this.entries.delete(key)
+    entry.swarm.then((swarm) => swarm.destroy()).catch(() => {})
+  }
+
+  private expirePending(infoHash: string): void {
+    const list = this.pendingChannels.get(infoHash)
+    if (!list) return
+    const now = Date.now()
+    const keep = list.filter((pending) => now - pending.at < PENDING_CHANNEL_MS)
+    for (const pending of list) if (!keep.includes(pending)) pending.channel.close()
+    if (keep.length) this.pendingChannels.set(infoHash, keep)
+    else this.pendingChannels.delete(infoHash)
+  }
+}

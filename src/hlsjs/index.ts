@@ -1,0 +1,5 @@
+export { createLoaders, type LoaderDeps } from './loader.js'
+export { PageClient } from '../client/page-client.js'
+export { MediaWatch } from '../client/media-watch.js'
+export { resolveClientConfig, DEFAULT_CLIENT_CONFIG, type ClientConfig, type ClientConfigOverrides } from '../client/config.js'
+export type { ViewerStats, StatsEventMap } from '../protocol/stats.js'

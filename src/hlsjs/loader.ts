@@ -1,0 +1,100 @@
+import type {
+  FragmentLoaderContext,
+  HlsConfig,
+  Loader,
+  LoaderCallbacks,
+  LoaderConfiguration,
+  LoaderContext,
+  LoaderStats,
+  PlaylistLoaderContext,
+} from 'hls.js'
+import { MAGNET_TAG } from '../protocol/magnet-line.js'
+import { readPlaylistMagnets, segmentKey } from '../protocol/playlist-magnets.js'
+import type { PageClient } from '../client/page-client.js'
+
+type LoaderClass<T extends LoaderContext> = new (config: HlsConfig) => Loader<T>
+
+/** What the loaders need: the page client and how much the player has buffered ahead (ms, null = unknown). */
+export interface LoaderDeps {
+  client: PageClient
+  bufferAheadMs: () => number | null
+}
+
+/**
+ * hls.js loaders that route a player through the page client without a service worker:
+ * `pLoader` hands the magnets of every media playlist to the client (it joins the swarms at once), `fLoader`
+ * asks the client for each segment and falls back to hls.js's own loader for anything the client does not know.
+ * `baseLoader` is the player's own default loader class (`Hls.DefaultConfig.loader`), so no second copy of
+ * hls.js is bundled.
+ */
+export function createLoaders(
+  baseLoader: LoaderClass<LoaderContext>,
+  deps: LoaderDeps,
+): { pLoader: LoaderClass<PlaylistLoaderContext>; fLoader: LoaderClass<FragmentLoaderContext> } {
+  class PlaylistLoader extends (baseLoader as LoaderClass<PlaylistLoaderContext>) {
+    override load(context: PlaylistLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<PlaylistLoaderContext>): void {
+      super.load(context, config, {
+        ...callbacks,
+        onSuccess: (response, stats, ctx, details) => {
+          if (typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
+            const playlistUrl = response.url || ctx.url
+            deps.client.announce(playlistUrl, readPlaylistMagnets(response.data, playlistUrl))
+          }
+          callbacks.onSuccess(response, stats, ctx, details)
+        },
+      })
+    }
+  }
+
+  class FragmentLoader extends (baseLoader as LoaderClass<FragmentLoaderContext>) {
+    private aborted = false
+
+    override load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
+      const key = fragmentKey(context)
+      if (!deps.client.p2p || !deps.client.knows(key)) return super.load(context, config, callbacks)
+      this.aborted = false
+      this.context = context
+      const stats = this.stats
+      stats.loading.start = performance.now()
+      deps.client
+        .deliver(key, deps.bufferAheadMs())
+        .then((delivered) => {
+          if (this.aborted) return
+          if (!delivered) return super.load(context, config, callbacks)
+          const data = delivered.bytes.buffer.slice(delivered.bytes.byteOffset, delivered.bytes.byteOffset + delivered.bytes.byteLength)
+          markLoaded(stats, data.byteLength)
+          callbacks.onSuccess({ url: context.url, data }, stats, context, null)
+        })
+        .catch((err: unknown) => {
+          if (this.aborted) return
+          console.warn('live-torrent: P2P delivery failed, loading over HTTP', err)
+          super.load(context, config, callbacks)
+        })
+    }
+
+    override abort(): void {
+      this.aborted = true
+      this.stats.aborted = true
+      super.abort()
+    }
+  }
+
+  return { pLoader: PlaylistLoader, fLoader: FragmentLoader }
+}
+
+/** The key the page client files a fragment under: its URL, plus its byte range (hls.js's end is exclusive). */
+function fragmentKey(context: FragmentLoaderContext): string {
+  const start = context.rangeStart
+  const end = context.rangeEnd
+  if (start === undefined || end === undefined || end <= start) return segmentKey(context.url)
+  return segmentKey(context.url, { offset: start, length: end - start })
+}
+
+function markLoaded(stats: LoaderStats, bytes: number): void {
+  const now = performance.now()
+  stats.loading.first = Math.max(stats.loading.start, now)
+  stats.loading.end = now
+  stats.loaded = bytes
+  stats.total = bytes
+  stats.chunkCount = 1
+}

@@ -1,0 +1,63 @@
+import type { AnnouncedSegment } from './playlist-magnets.js'
+
+/**
+ * Messages between the service worker and the page client of one tab. The SW sees the player's requests; the
+ * page has WebRTC. All carry `lt` so that other messages on the same channel are ignored.
+ */
+
+/** Page -> SW (navigator.serviceWorker.controller.postMessage): this tab is a viewer, with P2P on or off. */
+export interface HelloMessage {
+  lt: 'hello'
+  p2p: boolean
+}
+
+/** SW -> page: a playlist the player loaded lists these segments (join their swarms now). */
+export interface SegmentsMessage {
+  lt: 'segments'
+  playlistUrl: string
+  segments: AnnouncedSegment[]
+}
+
+/**
+ * SW -> page, with a MessagePort to answer on: the player asks for this segment.
+ * The page answers on the port with a SegmentAnswer, or a SegmentDecline when it cannot help.
+ */
+export interface SegmentRequestMessage {
+  lt: 'segment-request'
+  key: string
+}
+
+/** Page -> SW (on the request's port), at once: how long the page may take before it answers. */
+export interface SegmentAckMessage {
+  lt: 'segment-ack'
+  /** The SW fetches over HTTP itself if no answer comes by then. */
+  answerWithinMs: number
+}
+
+/** Page -> SW: the segment's bytes, verified. */
+export interface SegmentAnswerMessage {
+  lt: 'segment-answer'
+  bytes: ArrayBuffer
+  source: 'peers' | 'http' | 'mixed'
+}
+
+/** Page -> SW: fetch it over HTTP yourself (P2P off, unknown segment, or an error). */
+export interface SegmentDeclineMessage {
+  lt: 'segment-decline'
+  reason: string
+}
+
+/** SW -> page: the SW fetched a segment over HTTP itself (P2P off, declined or timed out); count it. */
+export interface HttpFetchedMessage {
+  lt: 'http-fetched'
+  key: string
+  bytes: number
+}
+
+export type SwToPageMessage = SegmentsMessage | SegmentRequestMessage | HttpFetchedMessage
+export type PageToSwMessage = HelloMessage
+export type PortMessage = SegmentAckMessage | SegmentAnswerMessage | SegmentDeclineMessage
+
+export function isLiveTorrentMessage(data: unknown): data is { lt: string } {
+  return typeof data === 'object' && data !== null && typeof (data as { lt?: unknown }).lt === 'string'
+}

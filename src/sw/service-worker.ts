@@ -1,0 +1,98 @@
+/// <reference lib="webworker" />
+import { isLiveTorrentMessage, type HttpFetchedMessage, type PageToSwMessage, type SegmentsMessage } from '../protocol/messages.js'
+import { MAGNET_TAG } from '../protocol/magnet-line.js'
+import { readPlaylistMagnets } from '../protocol/playlist-magnets.js'
+import { askPage, requestKey, segmentResponse } from './segment-request.js'
+import { Viewers } from './viewers.js'
+
+/**
+ * The live-torrent service worker. It proxies the playlist and segment requests of any player on a page that
+ * runs the page script: playlists pass through while their magnets go to the tab's page client; a segment
+ * the page client knows is answered with the bytes it delivers (peers first, HTTP by the deadline), and with a
+ * plain fetch whenever the page cannot answer. Everything else is left alone (no respondWith at all).
+ */
+declare const self: ServiceWorkerGlobalScope
+/** The package version, written in by the build: a new release is a byte-different worker, which browsers update. */
+declare const LIVE_TORRENT_VERSION: string
+
+const viewers = new Viewers()
+console.debug(`live-torrent service worker ${LIVE_TORRENT_VERSION}`)
+
+self.addEventListener('install', () => {
+  // A new version takes over at once: the worker keeps no state a page depends on across versions.
+  void self.skipWaiting()
+})
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(self.clients.claim())
+})
+
+self.addEventListener('message', (event) => {
+  const message = event.data as PageToSwMessage
+  const source = event.source
+  if (!isLiveTorrentMessage(message) || !(source instanceof Client)) return
+  if (message.lt === 'hello') viewers.hello(source.id, message.p2p)
+  event.waitUntil(pruneViewers())
+})
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event
+  if (request.method !== 'GET' || request.mode === 'navigate' || !event.clientId) return
+  const viewer = viewers.get(event.clientId)
+  if (!viewer) return
+  if (isPlaylistUrl(request.url)) {
+    event.respondWith(tapPlaylist(event, request))
+    return
+  }
+  const key = requestKey(request)
+  if (!key || !viewer.segments.has(key)) return
+  event.respondWith(viewer.p2p ? answerSegment(event.clientId, key, request) : fetchOverHttp(event.clientId, key, request))
+})
+
+function isPlaylistUrl(url: string): boolean {
+  return /\.m3u8?$/i.test(new URL(url).pathname)
+}
+
+/** Fetches a playlist for the player, and hands its magnets to the tab's page client without delaying it. */
+async function tapPlaylist(event: FetchEvent, request: Request): Promise<Response> {
+  const response = await fetch(request)
+  if (response.ok) event.waitUntil(announce(event.clientId, response.clone(), response.url || request.url))
+  return response
+}
+
+async function announce(clientId: string, response: Response, playlistUrl: string): Promise<void> {
+  const text = await response.text()
+  if (!text.includes(MAGNET_TAG)) return
+  const segments = readPlaylistMagnets(text, playlistUrl)
+  viewers.remember(clientId, segments)
+  const client = await self.clients.get(clientId)
+  const message: SegmentsMessage = { lt: 'segments', playlistUrl, segments }
+  client?.postMessage(message)
+}
+
+async function answerSegment(clientId: string, key: string, request: Request): Promise<Response> {
+  const client = await self.clients.get(clientId)
+  const answer = client ? await askPage(client, key) : ({ kind: 'none', reason: 'tab is gone' } as const)
+  if (answer.kind === 'bytes') return segmentResponse(request, answer.bytes, answer.source)
+  return fetchOverHttp(clientId, key, request)
+}
+
+/** A plain fetch of a segment (P2P off, or the page could not answer), counted in the tab's totals. */
+async function fetchOverHttp(clientId: string, key: string, request: Request): Promise<Response> {
+  const response = await fetch(request)
+  const client = await self.clients.get(clientId)
+  if (client && response.ok) void reportHttpFetch(client, key, response.clone())
+  return response
+}
+
+/** Tells the page a segment came over HTTP without it, so its totals stay true. */
+async function reportHttpFetch(client: Client, key: string, response: Response): Promise<void> {
+  const bytes = (await response.arrayBuffer()).byteLength
+  const message: HttpFetchedMessage = { lt: 'http-fetched', key, bytes }
+  client.postMessage(message)
+}
+
+async function pruneViewers(): Promise<void> {
+  const clients = await self.clients.matchAll({ type: 'window', includeUncontrolled: true })
+  viewers.prune(new Set(clients.map((client) => client.id)))
+}
