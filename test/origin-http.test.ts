@@ -369,13 +369,26 @@ describe('origin HTTP (built-in sample)', () => {
     })
   })
 
-  describe('GET /', () => {
-    it('is an HTML page that links the playlist', async () => {
+  describe('GET / and the browser bundles', () => {
+    it('is the player page, loading the page script and the player', async () => {
       const { status, text, headers } = await getText(origin.url)
       assert.equal(status, 200)
       assert.match(headers.get('content-type') ?? '', /^text\/html/)
-      assert.match(text, /<html/i)
-      assert.match(text, /href="[^"]*stream\.m3u8"/)
+      assert.match(text, /<video/i)
+      assert.match(text, /<script src="\/live-torrent\.js"><\/script>/)
+      assert.match(text, /<script src="\/player\.js"><\/script>/)
+    })
+
+    it('serves the page script, the player and the service worker, the worker with its scope widened to the root', async () => {
+      for (const path of ['live-torrent.js', 'player.js', 'live-torrent-sw.js']) {
+        const { status, text, headers } = await getText(new URL(path, origin.url).href)
+        assert.equal(status, 200, path)
+        assert.match(headers.get('content-type') ?? '', /^text\/javascript/, path)
+        assert.equal(headers.get('cache-control'), 'no-cache', path)
+        assert.ok(text.length > 1000, path)
+      }
+      const worker = await getText(new URL('live-torrent-sw.js', origin.url).href)
+      assert.equal(worker.headers.get('service-worker-allowed'), '/')
     })
   })
 })

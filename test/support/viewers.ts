@@ -1,0 +1,102 @@
+// Test-only harness for P2P viewers: opens a page that runs the live-torrent page script (the origin's player
+// page, or another site's page) in its own browser context, and reads back what the viewer got.
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { ViewerStats } from '../../src/protocol/stats.js'
+
+/** A fragment as the player received it: its URL and the SHA-1 of the bytes hls.js was handed. */
+export interface ReceivedFragment {
+  url: string
+  sha1: string
+  bytes: number
+}
+
+export interface Viewer {
+  name: string
+  page: Page
+  context: BrowserContext
+  /** Console errors, page errors and failed requests worth showing when a test fails. */
+  problems: string[]
+  /** When the page was opened (Date.now()). */
+  openedAt: number
+  stats(): Promise<ViewerStats>
+  /** video.currentTime, and the currentTime at the first 'playing' event (null before it). */
+  playback(): Promise<{ currentTime: number; firstFrameTime: number | null; firstFrameAt: number | null; waitingAfterFirstFrame: number }>
+  /** Fragments hls.js loaded, with digests of their bytes. */
+  fragments(): Promise<ReceivedFragment[]>
+  close(): Promise<void>
+}
+
+export interface ViewerOptions {
+  name: string
+  /** Page client overrides set as window.liveTorrentConfig before the page script runs. */
+  config?: Record<string, unknown>
+  /** Runs in the page before any of its scripts (after the harness's own init script). */
+  initScript?: string
+}
+
+/**
+ * Loopback peers need no STUN server; without one, ICE gathering finishes at once instead of waiting on an
+ * unreachable public server.
+ */
+const TEST_CONFIG = { iceServers: [] }
+
+// Plain JS run in the page before its scripts: records hls.js fragments (through the player hook the demo page
+// fires, or window.__recordHls(hls) from a stock page) and playback events of the first <video>.
+const RECORDER = `
+(() => {
+  const r = window.__viewer = { fragments: [], firstFrameAt: null, firstFrameTime: null, waiting: 0 };
+  const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+  window.__recordHls = (hls) => {
+    hls.on('hlsFragLoaded', (_e, data) => {
+      const payload = data.payload;
+      const bytes = payload.byteLength;
+      crypto.subtle.digest('SHA-1', payload).then((d) => r.fragments.push({ url: data.frag.url, sha1: hex(d), bytes }));
+    });
+  };
+  document.addEventListener('live-torrent:player', (event) => window.__recordHls(event.detail.hls));
+  const watch = () => {
+    const video = document.querySelector('video');
+    if (!video) return setTimeout(watch, 50);
+    video.addEventListener('playing', () => {
+      if (r.firstFrameAt === null) { r.firstFrameAt = Date.now(); r.firstFrameTime = video.currentTime; }
+    });
+    video.addEventListener('waiting', () => { if (r.firstFrameAt !== null && !video.seeking) r.waiting++; });
+  };
+  watch();
+})();
+`
+
+export async function openViewer(browser: Browser, pageUrl: string, options: ViewerOptions): Promise<Viewer> {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (err) => problems.push(`${options.name} pageerror: ${err.message}`))
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`${options.name} ${message.type()}: ${message.text()}`)
+  })
+  const config = { ...TEST_CONFIG, ...options.config }
+  await page.addInitScript(`window.liveTorrentConfig = ${JSON.stringify(config)};\n${RECORDER}\n${options.initScript ?? ''}`)
+  const openedAt = Date.now()
+  await page.goto(pageUrl)
+  return {
+    name: options.name,
+    page,
+    context,
+    problems,
+    openedAt,
+    stats: () => page.evaluate(() => ({ ...(window as unknown as { liveTorrent: { stats: ViewerStats } }).liveTorrent.stats })),
+    playback: () =>
+      page.evaluate(() => {
+        const r = (window as unknown as { __viewer: { firstFrameAt: number | null; firstFrameTime: number | null; waiting: number } })
+          .__viewer
+        return {
+          currentTime: document.querySelector('video')?.currentTime ?? 0,
+          firstFrameTime: r.firstFrameTime,
+          firstFrameAt: r.firstFrameAt,
+          waitingAfterFirstFrame: r.waiting,
+        }
+      }),
+    fragments: () => page.evaluate(() => (window as unknown as { __viewer: { fragments: ReceivedFragment[] } }).__viewer.fragments),
+    close: () => context.close(),
+  }
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { after, before, describe, it } from 'node:test'
+import type { Origin } from '../src/origin/origin.js'
+import { launchChromium, type Browser } from './support/browser.js'
+import { getBytes, startOrigin } from './support/origin.js'
+import { openViewer, type Viewer } from './support/viewers.js'
+
+const STAGGER_MS = 4000
+/** "Every viewer plays": currentTime advances at least this much within PLAY_WITHIN_MS of the viewer's start. */
+const PLAYED_SECONDS = 20
+const PLAY_WITHIN_MS = 30_000
+
+// The issue's end-to-end scenario: the origin on the sample, viewers in separate Chromium contexts joining one
+// after another through the demo page. Three use the service worker, one has P2P switched off, one uses the
+// hls.js loader instead of the service worker.
+describe('viewers share segments over WebRTC', () => {
+  let browser: Browser
+  let origin: Origin
+  const viewers: Viewer[] = []
+  /** SHA-1 of every segment URL the players loaded, fetched from the origin while it still serves them. */
+  const originDigests = new Map<string, string>()
+
+  before(async () => {
+    browser = await launchChromium()
+    origin = await startOrigin({ kind: 'sample' })
+    await origin.whenReady()
+  })
+  after(async () => {
+    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
+    await browser.close()
+    await origin.stop()
+  })
+
+  async function recordOriginDigests(): Promise<void> {
+    for (const viewer of viewers) {
+      for (const fragment of await viewer.fragments()) {
+        if (originDigests.has(fragment.url)) continue
+        const { status, bytes } = await getBytes(fragment.url)
+        if (status === 200) originDigests.set(fragment.url, createHash('sha1').update(bytes).digest('hex'))
+      }
+    }
+  }
+
+  async function sleepRecording(ms: number): Promise<void> {
+    const until = Date.now() + ms
+    while (Date.now() < until) {
+      await recordOriginDigests()
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(0, until - Date.now()))))
+    }
+  }
+
+  it('every viewer plays without stalls, later viewers get bytes from peers, and the player gets the origin bytes', async () => {
+    const plan = [
+      { name: 'first', query: '' },
+      { name: 'second', query: '' },
+      { name: 'p2p-off', query: '?p2p=0' },
+      { name: 'third', query: '' },
+      { name: 'loader', query: '?path=loader' },
+    ]
+    for (const [index, step] of plan.entries()) {
+      if (index > 0) await sleepRecording(STAGGER_MS)
+      viewers.push(await openViewer(browser, origin.url + step.query, { name: step.name }))
+    }
+    const last = viewers[viewers.length - 1]!
+    await sleepRecording(Math.max(0, last.openedAt + PLAY_WITHIN_MS - Date.now()))
+
+    const report = await Promise.all(
+      viewers.map(async (viewer) => ({
+        viewer,
+        stats: await viewer.stats(),
+        playback: await viewer.playback(),
+        path: await viewer.page.evaluate(() => (window as unknown as { liveTorrent: { ready: Promise<string> } }).liveTorrent.ready),
+      })),
+    )
+    const describeAll = JSON.stringify(
+      report.map(({ viewer, stats, playback, path }) => ({
+        name: viewer.name,
+        path,
+        stats,
+        playback,
+        problems: viewer.problems.slice(0, 5),
+      })),
+      null,
+      1,
+    )
+    const byName = (name: string) => report.find((entry) => entry.viewer.name === name)!
+
+    for (const { viewer, stats, playback } of report) {
+      // Each viewer was given PLAY_WITHIN_MS from its start: the last one exactly that, earlier ones more.
+      assert.ok(playback.firstFrameTime !== null, `${viewer.name} never played\n${describeAll}`)
+      const played = playback.currentTime - playback.firstFrameTime
+      assert.ok(played >= PLAYED_SECONDS, `${viewer.name} played ${played.toFixed(1)} s\n${describeAll}`)
+      assert.equal(playback.waitingAfterFirstFrame, 0, `${viewer.name} stalled\n${describeAll}`)
+      assert.equal(stats.stalls, 0, `${viewer.name} counted stalls\n${describeAll}`)
+    }
+    for (const name of ['second', 'third']) {
+      const { stats, path } = byName(name)
+      assert.equal(path, 'service-worker', `${name} should use the service worker\n${describeAll}`)
+      assert.ok(stats.bytesFromPeers > 0 && stats.peers > 0, `${name} got nothing from peers\n${describeAll}`)
+    }
+    const loader = byName('loader')
+    assert.equal(loader.path, 'loader', describeAll)
+    assert.ok(loader.stats.bytesFromPeers > 0 && loader.stats.peers > 0, `the loader viewer did not share\n${describeAll}`)
+    const off = byName('p2p-off')
+    assert.equal(off.stats.p2pEnabled, false, describeAll)
+    assert.equal(off.stats.bytesUploaded, 0, `a viewer with P2P off uploaded\n${describeAll}`)
+    assert.equal(off.stats.bytesFromPeers, 0, describeAll)
+    assert.equal(off.stats.peers, 0, describeAll)
+    assert.ok(off.stats.bytesFromHttp > 0, `a viewer with P2P off still counts its HTTP bytes\n${describeAll}`)
+    const uploadedByOthers = report
+      .filter(({ viewer }) => viewer.name !== 'p2p-off')
+      .reduce((sum, { stats }) => sum + stats.bytesUploaded, 0)
+    assert.ok(uploadedByOthers > 0, describeAll)
+
+    await recordOriginDigests()
+    let checked = 0
+    for (const viewer of viewers) {
+      for (const fragment of await viewer.fragments()) {
+        const expected = originDigests.get(fragment.url)
+        if (!expected) continue
+        assert.equal(fragment.sha1, expected, `${viewer.name} received different bytes for ${fragment.url}`)
+        checked++
+      }
+    }
+    assert.ok(checked >= 20, `only ${checked} fragments could be checked against the origin\n${describeAll}`)
+  })
+})
