@@ -55,12 +55,13 @@ describe('viewers share segments over WebRTC', () => {
       { name: 'first', query: '' },
       { name: 'second', query: '' },
       { name: 'p2p-off', query: '?p2p=0' },
-      { name: 'third', query: '' },
+      // Holds at most 3 segments: memory stays bounded, and sharing still works.
+      { name: 'third', query: '', config: { keepSegments: 3 } },
       { name: 'loader', query: '?path=loader' },
     ]
     for (const [index, step] of plan.entries()) {
       if (index > 0) await sleepRecording(STAGGER_MS)
-      viewers.push(await openViewer(browser, origin.url + step.query, { name: step.name }))
+      viewers.push(await openViewer(browser, origin.url + step.query, { name: step.name, config: step.config }))
     }
     const last = viewers[viewers.length - 1]!
     await sleepRecording(Math.max(0, last.openedAt + PLAY_WITHIN_MS - Date.now()))
@@ -99,6 +100,9 @@ describe('viewers share segments over WebRTC', () => {
       assert.equal(path, 'service-worker', `${name} should use the service worker\n${describeAll}`)
       assert.ok(stats.bytesFromPeers > 0 && stats.peers > 0, `${name} got nothing from peers\n${describeAll}`)
     }
+    // One more than keepSegments: a segment being handed to the player is kept until the next playlist refresh.
+    assert.ok(byName('third').stats.segmentsHeld <= 4, `the third viewer holds too many segments\n${describeAll}`)
+    assert.ok(byName('first').stats.segmentsHeld <= 12, `the first viewer holds too many segments\n${describeAll}`)
     const loader = byName('loader')
     assert.equal(loader.path, 'loader', describeAll)
     assert.ok(loader.stats.bytesFromPeers > 0 && loader.stats.peers > 0, `the loader viewer did not share\n${describeAll}`)

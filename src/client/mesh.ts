@@ -74,10 +74,15 @@ export class Mesh {
     return neighbour.connection.createDataChannel(segmentChannelLabel(infoHash))
   }
 
-  /** Disconnects a neighbour that misbehaved and refuses it for the rest of the session. */
-  ban(neighbourId: string): void {
+  /**
+   * Disconnects a neighbour that misbehaved and refuses it for the rest of the session. Returns false if it was
+   * banned already: pieces from it still in flight fail after the ban, and it must be counted as dropped once.
+   */
+  ban(neighbourId: string): boolean {
+    if (this.banned.has(neighbourId)) return false
     this.banned.add(neighbourId)
     this.neighbours.get(neighbourId)?.peer.destroy()
+    return true
   }
 
   destroy(): void {

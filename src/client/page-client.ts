@@ -100,6 +100,7 @@ export class PageClient {
       keepSegments: this.config.keepSegments,
       canUpload: this.config.uploadLimit !== 0,
       hooksFor: (infoHash) => this.hooksFor(infoHash, mesh),
+      onHeld: (segments) => this.recorder.held(segments),
     })
     this.torrents = torrents
     this.mesh = mesh
@@ -115,8 +116,9 @@ export class PageClient {
       httpBytes: (bytes) => this.recorder.httpBytes(infoHash, bytes),
       uploaded: (bytes) => this.recorder.uploaded(infoHash, bytes),
       badPiece: (piece, neighbours) => {
-        for (const id of neighbours) mesh.ban(id)
-        this.recorder.rejected({ infoHash, piece, peersDropped: neighbours.length }, !rejected)
+        // Only neighbours not banned yet count: one bad neighbour often fails pieces of several segments at once.
+        const dropped = neighbours.filter((id) => mesh.ban(id)).length
+        this.recorder.rejected({ infoHash, piece, peersDropped: dropped }, !rejected)
         rejected = true
       },
     }

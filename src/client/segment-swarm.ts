@@ -22,6 +22,12 @@ export class SegmentSwarm {
   private readonly channels = new Map<string, ChannelStream>()
   /** Wires that sent blocks of each piece not yet verified: who to blame when it fails. */
   private readonly contributors = new Map<number, Set<Wire>>()
+  /**
+   * Bytes of each piece received from neighbours and not verified yet. They count as bytes from peers only once
+   * their piece passes its hash check: counted on arrival, a neighbour sending garbage inflated the P2P share
+   * (found by test/bad-peer.test.ts: every block it sent was rejected, yet bytesFromPeers grew by them).
+   */
+  private readonly unverifiedPeerBytes = new Map<number, number>()
   private httpStarted = false
   private httpBytes = 0
   private peerBytes = 0
@@ -34,7 +40,7 @@ export class SegmentSwarm {
     private readonly canUpload: boolean,
   ) {
     torrent.on('wire', (wire) => this.onWire(wire))
-    torrent.on('verified', (index) => this.contributors.delete(index))
+    torrent.on('verified', (index) => this.onVerified(index))
     torrent.on('warning', (warning) => this.onWarning(warning))
   }
 
@@ -107,22 +113,28 @@ export class SegmentSwarm {
   private onWire(wire: Wire): void {
     const fromHttp = wire.type === 'webSeed'
     wire.on('download', (bytes) => {
-      if (fromHttp) {
-        this.httpBytes += bytes
-        this.hooks.httpBytes(bytes)
-      } else {
-        this.peerBytes += bytes
-        this.hooks.peerBytes(bytes)
-      }
+      if (!fromHttp) return
+      this.httpBytes += bytes
+      this.hooks.httpBytes(bytes)
     })
     wire.on('upload', (bytes) => this.hooks.uploaded(bytes))
-    wire.on('piece', (index) => {
+    wire.on('piece', (index, _offset, block) => {
       let set = this.contributors.get(index)
       if (!set) this.contributors.set(index, (set = new Set()))
       set.add(wire)
+      if (!fromHttp) this.unverifiedPeerBytes.set(index, (this.unverifiedPeerBytes.get(index) ?? 0) + block.length)
     })
     // WebTorrent unchokes every interested peer; with upload off this viewer never does.
     if (!this.canUpload && !fromHttp) wire.unchoke = () => {}
+  }
+
+  private onVerified(index: number): void {
+    this.contributors.delete(index)
+    const bytes = this.unverifiedPeerBytes.get(index) ?? 0
+    this.unverifiedPeerBytes.delete(index)
+    if (bytes === 0) return
+    this.peerBytes += bytes
+    this.hooks.peerBytes(bytes)
   }
 
   private onWarning(warning: Error | string): void {
@@ -131,6 +143,7 @@ export class SegmentSwarm {
     const piece = Number(match[1])
     const culprits = this.contributors.get(piece) ?? new Set<Wire>()
     this.contributors.delete(piece)
+    this.unverifiedPeerBytes.delete(piece)
     const neighbours: string[] = []
     for (const [id, stream] of this.channels) {
       const wire = this.torrent._peers.get(id)?.wire

@@ -29,6 +29,12 @@ export class StatsRecorder {
     this.emit('uploaded', { infoHash, bytes })
   }
 
+  held(segments: number): void {
+    if (this.stats.segmentsHeld === segments) return
+    this.stats.segmentsHeld = segments
+    this.emit('held', { segments })
+  }
+
   /** A whole segment fetched over plain HTTP outside the swarms (P2P off, or the service worker fell back). */
   httpSegment(bytes: number): void {
     this.stats.segmentsFromHttp++

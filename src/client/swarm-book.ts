@@ -7,12 +7,19 @@ import { SegmentSwarm, type SwarmHooks } from './segment-swarm.js'
 
 /** A channel a neighbour opened for a segment this viewer has not heard of yet is kept this long (ms). */
 const PENDING_CHANNEL_MS = 20_000
+/**
+ * A segment its playlist no longer lists is dropped this long after it was last listed (ms): players only ask for
+ * listed segments, and other viewers' playlists may lag ours by a refresh or two.
+ */
+const UNLISTED_GRACE_MS = 12_000
 
 interface Entry {
   segment: AnnouncedSegment
   playlistUrl: string
   /** Every key (URL + range) that names these bytes: a looped stream republishes a segment under a new URL. */
   keys: Set<string>
+  /** When a playlist last listed it (Date.now()). */
+  listedAt: number
   swarm: Promise<SegmentSwarm>
   /** Set once the torrent is added. */
   ready: SegmentSwarm | null
@@ -25,12 +32,15 @@ export interface SwarmBookOptions {
   keepSegments: number
   canUpload: boolean
   hooksFor: (infoHash: string) => SwarmHooks
+  /** The number of segments held changed. */
+  onHeld: (segments: number) => void
 }
 
 /**
  * The segments this viewer knows of, each with its swarm: added from the origin's .torrent as soon as a playlist
  * lists the segment (no metadata wait), wired to every neighbour on its own data channel, and removed from the
- * WebTorrent client when more than `keepSegments` newer ones exist in the same playlist (bounded memory).
+ * WebTorrent client once its playlist stops listing it, or when more than `keepSegments` newer ones exist in the
+ * same playlist (bounded memory).
  */
 export class SwarmBook {
   /** By key; several keys may share one entry. */
@@ -49,6 +59,7 @@ export class SwarmBook {
       if (known) {
         known.keys.add(key)
         known.playlistUrl = playlistUrl
+        known.listedAt = Date.now()
         this.entries.set(key, known)
         this.byInfoHash.delete(segment.magnet.infoHash)
         this.byInfoHash.set(segment.magnet.infoHash, known)
@@ -60,7 +71,10 @@ export class SwarmBook {
   }
 
   private join(segment: AnnouncedSegment, key: string, playlistUrl: string): void {
-    const entry = { segment, playlistUrl, keys: new Set([key]), ready: null, busy: 0 } as Omit<Entry, 'swarm'> as Entry
+    const entry = { segment, playlistUrl, keys: new Set([key]), listedAt: Date.now(), ready: null, busy: 0 } as Omit<
+      Entry,
+      'swarm'
+    > as Entry
     entry.swarm = this.addTorrent(entry)
     entry.swarm.catch((err: unknown) => {
       console.warn(`live-torrent: cannot join the swarm of ${segment.url}:`, err)
@@ -68,6 +82,7 @@ export class SwarmBook {
     })
     this.entries.set(key, entry)
     this.byInfoHash.set(segment.magnet.infoHash, entry)
+    this.options.onHeld(this.byInfoHash.size)
   }
 
   /** The swarm of a segment, for a request of the player; null when no playlist listed it. */
@@ -142,10 +157,14 @@ export class SwarmBook {
     return new ChannelStream(channel, `${neighbour.id}/${infoHash}`, neighbour.id)
   }
 
+  /** Drops the segments a playlist stopped listing, and the oldest beyond `keepSegments`, unless being delivered. */
   private evict(playlistUrl: string): void {
+    const unlistedBefore = Date.now() - UNLISTED_GRACE_MS
     const ofPlaylist = [...this.byInfoHash.values()].filter((entry) => entry.playlistUrl === playlistUrl)
     const excess = ofPlaylist.length - this.options.keepSegments
-    for (const entry of ofPlaylist.slice(0, Math.max(0, excess))) if (entry.busy === 0) this.forget(entry)
+    ofPlaylist.forEach((entry, index) => {
+      if (entry.busy === 0 && (index < excess || entry.listedAt < unlistedBefore)) this.forget(entry)
+    })
   }
 
   private forget(entry: Entry): void {
@@ -153,6 +172,7 @@ export class SwarmBook {
     this.byInfoHash.delete(entry.segment.magnet.infoHash)
     for (const key of entry.keys) if (this.entries.get(key) === entry) this.entries.delete(key)
     entry.swarm.then((swarm) => swarm.destroy()).catch(() => {})
+    this.options.onHeld(this.byInfoHash.size)
   }
 
   private expirePending(infoHash: string): void {

@@ -11,6 +11,8 @@ export interface ViewerStats {
   bytesUploaded: number
   /** Neighbours connected right now. */
   peers: number
+  /** Segments held in memory (and seeded) right now; bounded by the client's `keepSegments` per playlist. */
+  segmentsHeld: number
   /** Segments handed to the player complete from peers alone. */
   segmentsFromPeers: number
   /** Segments handed to the player that needed HTTP (all or part of their bytes). */
@@ -35,6 +37,7 @@ export function emptyStats(p2pEnabled = true): ViewerStats {
     bytesFromHttp: 0,
     bytesUploaded: 0,
     peers: 0,
+    segmentsHeld: 0,
     segmentsFromPeers: 0,
     segmentsFromHttp: 0,
     segmentsRejected: 0,
@@ -62,6 +65,8 @@ export interface StatsEventMap {
   uploaded: { infoHash: string; bytes: number }
   /** The number of connected neighbours changed. */
   peers: { peers: number }
+  /** The number of segments held (joined swarms) changed. */
+  held: { segments: number }
   /** A segment was handed to the player. */
   segment: { infoHash: string; source: 'peers' | 'http' | 'mixed'; bytes: number; waitedMs: number }
   /** A piece failed its hash check; the peers that sent it were dropped. */

@@ -46,12 +46,23 @@ const RECORDER = `
 (() => {
   const r = window.__viewer = { fragments: [], firstFrameAt: null, firstFrameTime: null, waiting: 0 };
   const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+  // hls.js hands a fragment's bytes to its transmux worker (a transfer) before FRAG_LOADED fires, so the bytes
+  // are digested in the fragment loader's success callback instead: hls.js looks up config.fLoader at every load,
+  // and digest() copies its input before returning, whatever happens to the buffer afterwards.
   window.__recordHls = (hls) => {
-    hls.on('hlsFragLoaded', (_e, data) => {
-      const payload = data.payload;
-      const bytes = payload.byteLength;
-      crypto.subtle.digest('SHA-1', payload).then((d) => r.fragments.push({ url: data.frag.url, sha1: hex(d), bytes }));
-    });
+    const Base = hls.config.fLoader || hls.config.loader;
+    hls.config.fLoader = class extends Base {
+      load(context, config, callbacks) {
+        super.load(context, config, { ...callbacks, onSuccess: (response, stats, ctx, details) => {
+          const data = response.data;
+          if (data instanceof ArrayBuffer) {
+            const bytes = data.byteLength;
+            crypto.subtle.digest('SHA-1', data).then((d) => r.fragments.push({ url: ctx.url, sha1: hex(d), bytes }));
+          }
+          callbacks.onSuccess(response, stats, ctx, details);
+        } });
+      }
+    };
   };
   document.addEventListener('live-torrent:player', (event) => window.__recordHls(event.detail.hls));
   const watch = () => {
