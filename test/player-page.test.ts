@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { Origin } from '../src/origin/origin.js'
+import { launchChromium, type Browser } from './support/browser.js'
+import { eventually, startOrigin } from './support/origin.js'
+import { openViewer, type Viewer } from './support/viewers.js'
+
+function statValue(viewer: Viewer, name: string): Promise<string | null> {
+  return viewer.page.getAttribute(`[data-stat="${name}"]`, 'data-value')
+}
+
+// The demo page at GET /, as a person sees it: the numbers on the page, the switch, the phone layout.
+describe('the player page', () => {
+  let browser: Browser
+  let origin: Origin
+  const viewers: Viewer[] = []
+
+  before(async () => {
+    browser = await launchChromium()
+    origin = await startOrigin({ kind: 'sample' })
+    await origin.whenReady()
+  })
+  after(async () => {
+    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
+    await browser.close()
+    await origin.stop()
+  })
+
+  it('opened by two browsers, shows a non-zero P2P share and connected peers within a minute', async () => {
+    viewers.push(await openViewer(browser, origin.url, { name: 'first' }))
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const second = await openViewer(browser, origin.url, { name: 'second' })
+    viewers.push(second)
+    const share = await eventually(
+      async () => {
+        const value = Number(await statValue(second, 'p2p-share'))
+        return value > 0 ? value : undefined
+      },
+      60_000,
+      'a P2P share above 0 on the second page',
+    )
+    assert.ok(share > 0 && share <= 1)
+    assert.ok(Number(await statValue(second, 'peers')) >= 1)
+    assert.equal(await statValue(second, 'delivery-path'), 'service-worker')
+    assert.equal(await statValue(second, 'stalls'), '0')
+    assert.match((await second.page.textContent('[data-stat="p2p-share"]')) ?? '', /^\d+(\.\d+)? ?%$/)
+  })
+
+  it('switching P2P off is remembered across the reload: the viewer then plays over HTTP and uploads nothing', async () => {
+    const viewer = await openViewer(browser, origin.url, { name: 'switcher' })
+    viewers.push(viewer)
+    await viewer.page.waitForSelector('#p2p-switch:checked')
+    await Promise.all([viewer.page.waitForEvent('load'), viewer.page.click('label.switch')])
+    await viewer.page.waitForSelector('#p2p-switch:not(:checked)')
+    const stats = await eventually(
+      async () => {
+        const current = await viewer.stats()
+        return current.bytesFromHttp > 0 ? current : undefined
+      },
+      30_000,
+      'HTTP bytes after switching P2P off',
+    )
+    assert.equal(stats.p2pEnabled, false)
+    assert.equal(stats.bytesUploaded, 0)
+    assert.equal(stats.bytesFromPeers, 0)
+  })
+
+  it('fits a phone screen: no sideways scrolling, the video and the share are on screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true })
+    try {
+      const page = await context.newPage()
+      await page.goto(origin.url)
+      await page.waitForSelector('[data-stat="p2p-share"]')
+      const layout = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        videoWidth: document.querySelector('video')!.getBoundingClientRect().width,
+        shareRight: document.querySelector('[data-stat="p2p-share"]')!.getBoundingClientRect().right,
+      }))
+      assert.ok(layout.scrollWidth <= 390, `page is ${layout.scrollWidth} px wide on a 390 px screen`)
+      assert.ok(layout.videoWidth > 300 && layout.videoWidth <= 390, `video is ${layout.videoWidth} px wide`)
+      assert.ok(layout.shareRight <= 390)
+    } finally {
+      await context.close()
+    }
+  })
+})
