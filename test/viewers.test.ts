@@ -55,8 +55,8 @@ describe('viewers share segments over WebRTC', () => {
       { name: 'first', query: '' },
       { name: 'second', query: '' },
       { name: 'p2p-off', query: '?p2p=0' },
-      // Holds at most 3 segments: memory stays bounded, and sharing still works.
-      { name: 'third', query: '', config: { keepSegments: 3 } },
+      // Holds at most 3 segments (memory stays bounded) and uploads nothing; it still gets segments from peers.
+      { name: 'third', query: '', config: { keepSegments: 3, uploadLimit: 0 } },
       { name: 'loader', query: '?path=loader' },
     ]
     for (const [index, step] of plan.entries()) {
@@ -103,6 +103,7 @@ describe('viewers share segments over WebRTC', () => {
     // One more than keepSegments: a segment being handed to the player is kept until the next playlist refresh.
     assert.ok(byName('third').stats.segmentsHeld <= 4, `the third viewer holds too many segments\n${describeAll}`)
     assert.ok(byName('first').stats.segmentsHeld <= 12, `the first viewer holds too many segments\n${describeAll}`)
+    assert.equal(byName('third').stats.bytesUploaded, 0, `a viewer with upload off uploaded\n${describeAll}`)
     const loader = byName('loader')
     assert.equal(loader.path, 'loader', describeAll)
     assert.ok(loader.stats.bytesFromPeers > 0 && loader.stats.peers > 0, `the loader viewer did not share\n${describeAll}`)

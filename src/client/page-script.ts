@@ -1,3 +1,5 @@
+// First: WebTorrent's hashing library reads WebCrypto when it loads.
+import './sha1-fallback.js'
 import type { HlsConfig, Loader, LoaderContext } from 'hls.js'
 import { createLoaders } from '../hlsjs/loader.js'
 import { configFromQuery, resolveClientConfig, type ClientConfig, type ClientConfigOverrides } from './config.js'

@@ -1,3 +1,4 @@
+import '../client/sha1-fallback.js'
 export { createLoaders, type LoaderDeps } from './loader.js'
 export { PageClient } from '../client/page-client.js'
 export { MediaWatch } from '../client/media-watch.js'

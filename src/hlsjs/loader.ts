@@ -53,17 +53,18 @@ export function createLoaders(
       const key = fragmentKey(context)
       if (!deps.client.p2p || !deps.client.knows(key)) return super.load(context, config, callbacks)
       this.aborted = false
-      this.context = context
-      const stats = this.stats
-      stats.loading.start = performance.now()
+      // hls.js's own load() refuses to run on a loader whose stats show a start, so the fallback to it below
+      // needs this loader's stats untouched until the P2P path has delivered.
+      const started = performance.now()
       deps.client
         .deliver(key, deps.bufferAheadMs())
         .then((delivered) => {
           if (this.aborted) return
           if (!delivered) return super.load(context, config, callbacks)
           const data = delivered.bytes.buffer.slice(delivered.bytes.byteOffset, delivered.bytes.byteOffset + delivered.bytes.byteLength)
-          markLoaded(stats, data.byteLength)
-          callbacks.onSuccess({ url: context.url, data }, stats, context, null)
+          this.context = context
+          markLoaded(this.stats, started, data.byteLength)
+          callbacks.onSuccess({ url: context.url, data }, this.stats, context, null)
         })
         .catch((err: unknown) => {
           if (this.aborted) return
@@ -90,9 +91,10 @@ function fragmentKey(context: FragmentLoaderContext): string {
   return segmentKey(context.url, { offset: start, length: end - start })
 }
 
-function markLoaded(stats: LoaderStats, bytes: number): void {
+function markLoaded(stats: LoaderStats, started: number, bytes: number): void {
   const now = performance.now()
-  stats.loading.first = Math.max(stats.loading.start, now)
+  stats.loading.start = started
+  stats.loading.first = now
   stats.loading.end = now
   stats.loaded = bytes
   stats.total = bytes

@@ -55,7 +55,8 @@ const RECORDER = `
       load(context, config, callbacks) {
         super.load(context, config, { ...callbacks, onSuccess: (response, stats, ctx, details) => {
           const data = response.data;
-          if (data instanceof ArrayBuffer) {
+          // No WebCrypto on an insecure page: fragments are not recorded there.
+          if (data instanceof ArrayBuffer && crypto.subtle) {
             const bytes = data.byteLength;
             crypto.subtle.digest('SHA-1', data).then((d) => r.fragments.push({ url: ctx.url, sha1: hex(d), bytes }));
           }

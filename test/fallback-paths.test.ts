@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { networkInterfaces } from 'node:os'
+import { after, before, describe, it } from 'node:test'
+import type { Origin } from '../src/origin/origin.js'
+import { launchChromium, type Browser } from './support/browser.js'
+import { eventually, startOrigin } from './support/origin.js'
+import { openViewer, type Viewer } from './support/viewers.js'
+
+/** A non-loopback IPv4 address of this machine: pages served from it are not a secure context. */
+function lanAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)?.address
+}
+
+function readyPath(viewer: Viewer): Promise<string> {
+  return viewer.page.evaluate(() => (window as unknown as { liveTorrent: { ready: Promise<string> } }).liveTorrent.ready)
+}
+
+async function playedAfterFirstFrame(viewer: Viewer): Promise<number> {
+  const playback = await viewer.playback()
+  return playback.firstFrameTime === null ? 0 : playback.currentTime - playback.firstFrameTime
+}
+
+// The delivery paths besides the service worker on a fresh page: no worker possible, and a page reload.
+describe('delivery paths', () => {
+  let browser: Browser
+  const viewers: Viewer[] = []
+  const origins: Origin[] = []
+
+  before(async () => {
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
+    await browser.close()
+    await Promise.all(origins.map((origin) => origin.stop()))
+  })
+
+  it('in an insecure context (no service worker) viewers use the hls.js loader, play, and share', async (t) => {
+    const address = lanAddress()
+    if (!address) return t.skip('this machine has no non-loopback IPv4 address')
+    const origin = await startOrigin({ kind: 'sample' }, { host: '0.0.0.0' })
+    origins.push(origin)
+    await origin.whenReady()
+    const pageUrl = `http://${address}:${new URL(origin.url).port}/`
+    const first = await openViewer(browser, pageUrl, { name: 'first' })
+    viewers.push(first)
+    assert.equal(await first.page.evaluate(() => window.isSecureContext), false)
+    await new Promise((resolve) => setTimeout(resolve, 4000))
+    const second = await openViewer(browser, pageUrl, { name: 'second' })
+    viewers.push(second)
+    assert.equal(await readyPath(first), 'loader')
+    assert.equal(await readyPath(second), 'loader')
+    const stats = await eventually(
+      async () => {
+        const current = await second.stats()
+        return current.bytesFromPeers > 0 && (await playedAfterFirstFrame(second)) >= 10 ? current : undefined
+      },
+      40_000,
+      'the second loader viewer to play 10 s and get bytes from peers',
+    ).catch(async (err: Error) => {
+      throw new Error(
+        `${err.message}: ${JSON.stringify(await second.stats())} ${JSON.stringify(await second.playback())} ${[...first.problems, ...second.problems].join('\n')}`,
+      )
+    })
+    assert.equal(stats.stalls, 0, JSON.stringify(stats))
+    assert.equal((await second.playback()).waitingAfterFirstFrame, 0)
+  })
+
+  it('after a page reload the service worker still serves the player and the viewer plays on', async () => {
+    const origin = await startOrigin({ kind: 'sample' })
+    origins.push(origin)
+    await origin.whenReady()
+    const viewer = await openViewer(browser, origin.url, { name: 'reloader' })
+    viewers.push(viewer)
+    assert.equal(await readyPath(viewer), 'service-worker')
+    await eventually(async () => (await playedAfterFirstFrame(viewer)) >= 4, 20_000, 'playback before the reload')
+    await viewer.page.reload()
+    assert.equal(await readyPath(viewer), 'service-worker')
+    assert.equal(await viewer.page.evaluate(() => navigator.serviceWorker.controller !== null), true)
+    const stats = await eventually(
+      async () => {
+        const current = await viewer.stats()
+        const delivered = current.segmentsFromPeers + current.segmentsFromHttp
+        return delivered >= 2 && (await playedAfterFirstFrame(viewer)) >= 8 ? current : undefined
+      },
+      30_000,
+      'segments through the worker after the reload',
+    )
+    assert.equal(stats.stalls, 0, JSON.stringify(stats))
+    assert.equal((await viewer.playback()).waitingAfterFirstFrame, 0)
+  })
+})
