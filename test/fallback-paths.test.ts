@@ -91,4 +91,28 @@ describe('delivery paths', () => {
     assert.equal(stats.stalls, 0, JSON.stringify(stats))
     assert.equal((await viewer.playback()).waitingAfterFirstFrame, 0)
   })
+
+  it('two tabs of one browser are two viewers: one worker serves both, and they share with each other', async () => {
+    const origin = await startOrigin({ kind: 'sample' })
+    origins.push(origin)
+    await origin.whenReady()
+    const first = await openViewer(browser, origin.url, { name: 'tab 1' })
+    viewers.push(first)
+    await new Promise((resolve) => setTimeout(resolve, 4000))
+    const secondPage = await first.context.newPage()
+    await secondPage.goto(origin.url)
+    const secondStats = () =>
+      secondPage.evaluate(() => ({ ...(window as unknown as { liveTorrent: { stats: Record<string, number> } }).liveTorrent.stats }))
+    const stats = await eventually(
+      async () => {
+        const current = await secondStats()
+        return current.bytesFromPeers! > 0 && current.peers! >= 1 ? current : undefined
+      },
+      40_000,
+      'the second tab to get bytes from the first',
+    )
+    assert.equal(stats.stalls, 0)
+    assert.equal(await secondPage.evaluate(() => navigator.serviceWorker.controller !== null), true)
+    assert.ok((await first.stats()).bytesUploaded > 0)
+  })
 })
