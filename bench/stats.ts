@@ -23,3 +23,13 @@ export async function writeResults(path: string, results: unknown): Promise<void
   await mkdir(dirname(path), { recursive: true })
   await writeFile(path, JSON.stringify(results, null, 2) + '\n')
 }
+
+/** The p-th percentile (0..100) by linear interpolation between closest ranks; NaN for no values. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = (p / 100) * (sorted.length - 1)
+  const low = Math.floor(rank)
+  const high = Math.ceil(rank)
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low)
+}

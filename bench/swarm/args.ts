@@ -1,0 +1,92 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { MODE_NAMES, type ModeName } from './modes/index.js'
+
+export interface BenchArgs {
+  viewers: number
+  /** Seconds each mode runs, from its first viewer's start to the end of the measurement. */
+  duration: number
+  /** Milliseconds between two viewers' starts. */
+  stagger: number
+  modes: ModeName[]
+  /** Rebuild dist/browser (npm run build:browser) before running. */
+  build: boolean
+  /** Where the JSON and the chart go. */
+  out: string
+  /** Update bench/RESULTS.md with this run's tables. */
+  writeResultsMd: boolean
+}
+
+/** What a --mode value selects: a family name picks all its variants. */
+const MODE_ALIASES: Record<string, ModeName[]> = {
+  http: ['http'],
+  'live-torrent': ['live-torrent-sw', 'live-torrent-loader'],
+  'p2p-media-loader': ['p2pml', 'p2pml-no-interstitials'],
+  p2pml: ['p2pml'],
+}
+
+function positiveInt(max: number) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`a whole number from 1 to ${max}`)
+    return n
+  }
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number >= 0')
+  return n
+}
+
+function collectModes(value: string, previous: ModeName[] | undefined): ModeName[] {
+  const picked = [...(previous ?? [])]
+  for (const part of value.split(',').map((p) => p.trim())) {
+    const names = MODE_ALIASES[part] ?? (MODE_NAMES.includes(part as ModeName) ? [part as ModeName] : null)
+    if (!names) throw new InvalidArgumentError(`one of ${[...Object.keys(MODE_ALIASES), ...MODE_NAMES].join(', ')}`)
+    for (const name of names) if (!picked.includes(name)) picked.push(name)
+  }
+  return picked
+}
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const program = new Command('bench:swarm')
+    .description(
+      'Swarm benchmark: an origin on a live 360p stream, N headless Chromium viewers per mode, one mode after the other.\n' +
+        'Measures offload (origin side and client side), startup, stalls, live latency and P2P delivery times.',
+    )
+    .option('-n, --viewers <n>', 'viewers per mode (separate browser contexts)', positiveInt(12), 4)
+    .option('-d, --duration <seconds>', 'seconds each mode runs, from its first viewer on', positiveInt(3600), 90)
+    .option('-s, --stagger <ms>', 'milliseconds between two viewers joining', nonNegativeInt, 4000)
+    .option(
+      '-m, --mode <mode>',
+      `mode(s) to run, repeatable or comma-separated: http, live-torrent (= live-torrent-sw + live-torrent-loader), ` +
+        `p2p-media-loader (= p2pml + p2pml-no-interstitials), or one of ${MODE_NAMES.join(', ')}; default: all, in that order`,
+      collectModes,
+    )
+    .option('--no-build', 'do not rebuild the browser bundles (dist/browser) first')
+    .option('--out <dir>', 'folder for swarm.json and swarm.svg', 'bench/results')
+    .option('--no-results-md', 'do not update bench/RESULTS.md')
+    .addHelpText('after', '\nExample: npm run bench:swarm -- --viewers 4 --duration 90')
+  program.parse(argv, { from: 'user' })
+  const opts = program.opts<{
+    viewers: number
+    duration: number
+    stagger: number
+    mode?: ModeName[]
+    build: boolean
+    out: string
+    resultsMd: boolean
+  }>()
+  const modes = opts.mode ?? [...MODE_NAMES]
+  // Same order whatever the command line says: the baseline first.
+  modes.sort((a, b) => MODE_NAMES.indexOf(a) - MODE_NAMES.indexOf(b))
+  return {
+    viewers: opts.viewers,
+    duration: opts.duration,
+    stagger: opts.stagger,
+    modes,
+    build: opts.build,
+    out: opts.out,
+    writeResultsMd: opts.resultsMd,
+  }
+}

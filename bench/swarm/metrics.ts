@@ -1,0 +1,202 @@
+/**
+ * From what the pages and the origin counted to the numbers the report shows. Two independent counts of offload:
+ *  - origin side: 1 - (segment bytes the origin served) / (segment bytes the viewers' players were handed);
+ *  - client side: bytes from peers / (bytes from peers + over HTTP), as each system's own client reports them.
+ * They are computed from different sources on purpose; a gap over 5 points is flagged.
+ */
+import { median, percentile } from '../stats.js'
+import type { ServedBytes } from './origin.js'
+import type { ModeName } from './modes/index.js'
+import type { PageFinal, PageSnapshot } from './page.js'
+import type { BenchViewer } from './viewers.js'
+
+export const DISAGREEMENT_LIMIT = 0.05
+
+export interface Spread {
+  count: number
+  p50: number | null
+  p95: number | null
+}
+
+export interface ViewerResult {
+  name: string
+  ok: boolean
+  failure: string | null
+  /** Delivery path the page settled on (live-torrent: 'service-worker' | 'loader' | 'http'). */
+  path: string | null
+  /** Navigation start to the first frame ('playing'), seconds. */
+  startupSeconds: number | null
+  /** Navigation start to hls.loadSource(), seconds (live-torrent waits for its worker first). */
+  loadSourceSeconds: number | null
+  stalls: number
+  stallSeconds: number
+  /** Median of hls.latency sampled every second after the first frame. */
+  latencySeconds: number | null
+  playedSeconds: number
+  fragments: number
+  /** Segment bytes the player was handed. */
+  playedBytes: number
+  /** The client's own counts. */
+  peersBytes: number
+  httpBytes: number
+  uploadedBytes: number
+  neighbours: number
+  p2pShare: number | null
+  /** Seconds from a segment's first listing in the origin playlist to its completion from peers. */
+  p2pReady: Spread
+  segmentsBySource: Record<string, number>
+  fatalErrors: number
+  liveSyncDurationCount: number | null
+  errors: string[]
+}
+
+export interface TimelinePoint {
+  /** Seconds since the first viewer opened. */
+  t: number
+  originSegmentBytes: number
+  playedBytes: number
+  /** Cumulative origin-side offload so far (null before any byte was played). */
+  offload: number | null
+}
+
+export interface ModeResult {
+  mode: ModeName
+  description: string
+  startedAt: string
+  durationSeconds: number
+  viewers: ViewerResult[]
+  viewersOk: number
+  origin: { segmentBytes: number; playlistBytes: number; torrentBytes: number; otherBytes: number }
+  playedBytes: number
+  clientPeersBytes: number
+  clientHttpBytes: number
+  offloadOrigin: number | null
+  offloadClients: number | null
+  /** |offloadOrigin - offloadClients|, in share points (0..1). */
+  disagreement: number | null
+  flagged: boolean
+  startupMedianSeconds: number | null
+  startupMaxSeconds: number | null
+  stallsTotal: number
+  stallSecondsTotal: number
+  latencyMedianSeconds: number | null
+  p2pReady: Spread
+  cpuBusyMean: number | null
+  timeline: TimelinePoint[]
+}
+
+const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits
+const orNull = (value: number): number | null => (Number.isFinite(value) ? value : null)
+
+function spread(values: number[]): Spread {
+  return { count: values.length, p50: orNull(round(percentile(values, 50), 2)), p95: orNull(round(percentile(values, 95), 2)) }
+}
+
+/** Seconds from first listing to completion from peers, for the segments that completed from peers. */
+function p2pReadySeconds(segs: PageFinal['segs'], firstSeen: Map<string, number>): number[] {
+  const out: number[] = []
+  for (const seg of segs) {
+    if (seg.source !== 'peers' || seg.completedAt === null) continue
+    const seen = firstSeen.get(seg.id)
+    if (seen !== undefined) out.push(Math.max(0, (seg.completedAt - seen) / 1000))
+  }
+  return out
+}
+
+export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>): ViewerResult {
+  const f: PageFinal | null = viewer.final
+  const s: PageSnapshot | null = f ?? viewer.last
+  const played = s?.startupMs !== null && s?.startupMs !== undefined
+  const failure = viewer.failure ?? (played ? null : s ? 'never played' : 'page never reported')
+  const peers = s?.client.peers ?? 0
+  const http = s?.client.http ?? 0
+  const bySource: Record<string, number> = {}
+  for (const seg of f?.segs ?? []) bySource[seg.source] = (bySource[seg.source] ?? 0) + 1
+  return {
+    name: viewer.name,
+    ok: failure === null,
+    failure,
+    path: s?.path ?? null,
+    startupSeconds: played ? round(s!.startupMs! / 1000, 2) : null,
+    loadSourceSeconds: s?.loadSourceAtMs != null ? round(s.loadSourceAtMs / 1000, 2) : null,
+    stalls: s?.stalls ?? 0,
+    stallSeconds: round((s?.stallMs ?? 0) / 1000, 2),
+    latencySeconds: f && f.latencies.length ? round(median(f.latencies), 2) : null,
+    playedSeconds: round(s?.playedSeconds ?? 0, 1),
+    fragments: s?.frags ?? 0,
+    playedBytes: s?.fragBytes ?? 0,
+    peersBytes: peers,
+    httpBytes: http,
+    uploadedBytes: s?.client.uploaded ?? 0,
+    neighbours: s?.client.neighbours ?? 0,
+    p2pShare: peers + http > 0 ? round(peers / (peers + http)) : null,
+    p2pReady: spread(p2pReadySeconds(f?.segs ?? [], firstSeen)),
+    segmentsBySource: bySource,
+    fatalErrors: s?.fatal ?? 0,
+    liveSyncDurationCount: f?.liveSyncDurationCount ?? null,
+    errors: [...(f?.errors ?? []), ...viewer.console].slice(0, 20),
+  }
+}
+
+export interface ModeInputs {
+  mode: ModeName
+  description: string
+  startedAt: Date
+  durationSeconds: number
+  viewers: BenchViewer[]
+  firstSeen: Map<string, number>
+  served: ServedBytes
+  /** Playlist bytes the bench itself fetched (taken off the origin's playlist count). */
+  watcherPlaylistBytes: number
+  cpuBusyMean: number | null
+  timeline: TimelinePoint[]
+}
+
+export function modeResult(input: ModeInputs): ModeResult {
+  const viewers = input.viewers.map((viewer) => viewerResult(viewer, input.firstSeen))
+  const ok = viewers.filter((v) => v.ok)
+  const sum = (pick: (v: ViewerResult) => number): number => viewers.reduce((total, v) => total + pick(v), 0)
+  const playedBytes = sum((v) => v.playedBytes)
+  const clientPeersBytes = sum((v) => v.peersBytes)
+  const clientHttpBytes = sum((v) => v.httpBytes)
+  const offloadOrigin = playedBytes > 0 ? round(1 - input.served.segment / playedBytes, 4) : null
+  const clientTotal = clientPeersBytes + clientHttpBytes
+  const offloadClients = clientTotal > 0 ? round(clientPeersBytes / clientTotal, 4) : null
+  const disagreement = offloadOrigin !== null && offloadClients !== null ? round(Math.abs(offloadOrigin - offloadClients), 4) : null
+  const startups = ok.map((v) => v.startupSeconds!).filter((x) => x !== null)
+  const latencies = ok.map((v) => v.latencySeconds).filter((x): x is number => x !== null)
+  const allReady: number[] = []
+  for (const viewer of input.viewers) allReady.push(...p2pReadySeconds(viewer.final?.segs ?? [], input.firstSeen))
+  return {
+    mode: input.mode,
+    description: input.description,
+    startedAt: input.startedAt.toISOString(),
+    durationSeconds: input.durationSeconds,
+    viewers,
+    viewersOk: ok.length,
+    origin: {
+      segmentBytes: input.served.segment,
+      playlistBytes: Math.max(0, input.served.playlist - input.watcherPlaylistBytes),
+      torrentBytes: input.served.torrent,
+      otherBytes: input.served.asset + input.served.page,
+    },
+    playedBytes,
+    clientPeersBytes,
+    clientHttpBytes,
+    offloadOrigin,
+    offloadClients,
+    disagreement,
+    flagged: disagreement === null || disagreement > DISAGREEMENT_LIMIT,
+    startupMedianSeconds: startups.length ? round(median(startups), 2) : null,
+    startupMaxSeconds: startups.length ? round(Math.max(...startups), 2) : null,
+    stallsTotal: sum((v) => v.stalls),
+    stallSecondsTotal: round(
+      sum((v) => v.stallSeconds),
+      2,
+    ),
+    latencyMedianSeconds: latencies.length ? round(median(latencies), 2) : null,
+    p2pReady: spread(allReady),
+    cpuBusyMean: input.cpuBusyMean === null ? null : round(input.cpuBusyMean, 3),
+    timeline: input.timeline,
+  }
+}

@@ -1,0 +1,22 @@
+import { benchPage } from '../page.js'
+
+/**
+ * A live-torrent viewer page as README "Add P2P to your own site" describes it: window.liveTorrentConfig, the page
+ * script, hls.js, `await window.liveTorrent.ready`, and the hls.js loaders when the path settled on 'loader'.
+ * `iceServers: []`: loopback peers need no STUN server (and there is no network to reach one).
+ */
+export function liveTorrentPage(playlistUrl: string, path: 'service-worker' | 'loader'): string {
+  const config = { iceServers: [], path }
+  return benchPage({
+    title: `bench: live-torrent (${path})`,
+    playlistUrl,
+    head: `<script>window.liveTorrentConfig = ${JSON.stringify(config)};</script>\n<script src="/live-torrent.js"></script>`,
+    start: `
+window.__bench.watchLiveTorrent(window.liveTorrent);
+window.liveTorrent.ready.then((path) => {
+  window.__bench.setPath(path);
+  const hls = new Hls(path === 'loader' ? { ...BASE_HLS_CONFIG, ...window.liveTorrent.hlsjsLoaders(Hls) } : BASE_HLS_CONFIG);
+  window.__bench.start(hls, PLAYLIST_URL);
+}, (err) => window.__bench.note('liveTorrent.ready failed: ' + err));`,
+  })
+}

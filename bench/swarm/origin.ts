@@ -1,0 +1,86 @@
+/**
+ * The origin under test, one fresh instance per mode on the same live folder, so that each mode's origin-side
+ * count starts at zero and covers that mode alone. Also watches the origin's playlist to learn when each segment
+ * first appeared (the start of the "appearance to completion from peers" clock).
+ */
+import { pino } from 'pino'
+import { Origin } from '../../src/origin/origin.js'
+import type { ServedKind } from '../../src/origin/metrics.js'
+import { parseMagnetLine } from '../../src/protocol/magnet-line.js'
+import { parseMagnetUri } from '../../src/protocol/magnet.js'
+
+export type ServedBytes = Record<ServedKind, number>
+
+export async function startBenchOrigin(dir: string): Promise<Origin> {
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
+  const origin = await Origin.start({ kind: 'folder', dir }, { port: 0 }, { logger })
+  await origin.whenReady()
+  return origin
+}
+
+/** Bytes the origin served so far, by kind, read from its prom-client counter (what /metrics shows). */
+export async function servedBytes(origin: Origin): Promise<ServedBytes> {
+  const out: ServedBytes = { playlist: 0, segment: 0, torrent: 0, asset: 0, page: 0 }
+  for (const value of (await origin.metrics.bytesServed.get()).values) {
+    const kind = value.labels.kind as ServedKind | undefined
+    if (kind && kind in out) out[kind] = value.value
+  }
+  return out
+}
+
+/**
+ * Polls the origin's media playlist every 250 ms and records when each segment URL (and its infohash, from the
+ * magnet line above it) was first listed. Its own playlist bytes are counted so they can be taken off the origin's
+ * playlist total.
+ */
+export class PlaylistWatch {
+  /** Absolute segment URL or infohash -> Date.now() when first listed. */
+  readonly firstSeen = new Map<string, number>()
+  /** Playlist bytes this watcher fetched (they are not viewers' traffic). */
+  ownBytes = 0
+  private timer: NodeJS.Timeout | null = null
+  private busy = false
+
+  constructor(private readonly playlistUrl: string) {}
+
+  start(intervalMs = 250): void {
+    this.timer = setInterval(() => void this.poll(), intervalMs)
+    void this.poll()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  private async poll(): Promise<void> {
+    if (this.busy) return
+    this.busy = true
+    try {
+      const response = await fetch(this.playlistUrl, { signal: AbortSignal.timeout(2000) })
+      const text = await response.text()
+      this.ownBytes += Buffer.byteLength(text)
+      const now = Date.now()
+      let infoHash: string | null = null
+      for (const raw of text.split('\n')) {
+        const line = raw.trim()
+        if (!line) continue
+        const magnet = parseMagnetLine(line)
+        if (magnet !== null) {
+          infoHash = parseMagnetUri(magnet).infoHash
+          continue
+        }
+        if (line.startsWith('#')) continue
+        const url = new URL(line, this.playlistUrl).href
+        if (!this.firstSeen.has(url)) this.firstSeen.set(url, now)
+        if (infoHash && !this.firstSeen.has(infoHash)) this.firstSeen.set(infoHash, now)
+        infoHash = null
+      }
+    } catch {
+      // A missed poll only makes the next one the first sighting (later by 250 ms); the origin being slow to
+      // answer shows up in the viewers' numbers anyway.
+    } finally {
+      this.busy = false
+    }
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * What runs inside each viewer's page. The recorder (plain JS: bench/ is compiled for Node, this runs in Chromium)
+ * is loaded by every mode's page after hls.js and before the mode's own start script. It records, with the same
+ * code in every mode:
+ *  - startup: performance.now() (0 = navigation start) at the first 'playing' event;
+ *  - stalls: 'waiting' events after the first frame (not while seeking) and how long until 'playing' again;
+ *  - live latency: hls.latency sampled every second after the first frame;
+ *  - bytes the player was handed: the byte length of each fragment in the fragment loader's success callback,
+ *    wrapped around whatever fLoader the mode installed (hls.js transfers the payload to its worker before
+ *    FRAG_LOADED, so that is where the length can still be read);
+ *  - the client's own count of bytes from peers and over HTTP, and per segment when it completed from peers.
+ * The Node side reads window.__bench.snapshot() (cheap, every couple of seconds) and window.__bench.final().
+ */
+
+/** Hls config every mode starts from: what the product's player page (src/player/playback.ts) uses. */
+export const BASE_HLS_CONFIG = { enableWorker: true, lowLatencyMode: false }
+
+export const RECORDER_JS = `
+(() => {
+  const video = document.querySelector('video');
+  const s = {
+    kind: 'http', path: null, loadSourceAt: null, firstFrameAt: null, firstFrameTime: null,
+    stalls: 0, stallMs: 0, stallStart: null, latencies: [], frags: 0, fragBytes: 0,
+    errors: [], fatal: 0, segs: [], frozen: false, hls: null,
+    lt: null, p2pml: null,
+  };
+  const now = () => performance.now();
+  const note = (msg) => { if (s.errors.length < 20) s.errors.push(String(msg).slice(0, 300)); };
+  window.addEventListener('error', (e) => note('error: ' + e.message));
+  window.addEventListener('unhandledrejection', (e) => note('unhandledrejection: ' + (e.reason && e.reason.message || e.reason)));
+
+  video.addEventListener('playing', () => {
+    if (s.firstFrameAt === null) { s.firstFrameAt = now(); s.firstFrameTime = video.currentTime; }
+    if (s.stallStart !== null) { s.stallMs += now() - s.stallStart; s.stallStart = null; }
+  });
+  video.addEventListener('waiting', () => {
+    if (s.firstFrameAt === null || video.seeking || s.stallStart !== null || s.frozen) return;
+    s.stalls++; s.stallStart = now();
+  });
+  video.addEventListener('error', () => note('video error ' + (video.error && video.error.code) + ' ' + (video.error && video.error.message)));
+  setInterval(() => {
+    const hls = s.hls;
+    if (!hls || s.firstFrameAt === null || s.frozen) return;
+    const latency = hls.latency;
+    if (Number.isFinite(latency) && latency > 0) s.latencies.push(latency);
+  }, 1000);
+
+  function countFragments(hls) {
+    const Base = hls.config.fLoader || hls.config.loader;
+    hls.config.fLoader = class extends Base {
+      load(context, config, callbacks) {
+        super.load(context, config, { ...callbacks, onSuccess: (response, stats, ctx, details) => {
+          const data = response && response.data;
+          const bytes = data && typeof data.byteLength === 'number' ? data.byteLength : 0;
+          if (!s.frozen) { s.frags++; s.fragBytes += bytes; }
+          callbacks.onSuccess(response, stats, ctx, details);
+        } });
+      }
+    };
+  }
+
+  // The same start and recovery as the product's player page: play on MANIFEST_PARSED, retry network errors
+  // after 1 s, recoverMediaError() for media errors.
+  function start(hls, url) {
+    s.hls = hls;
+    countFragments(hls);
+    hls.on(Hls.Events.ERROR, (_e, d) => {
+      if (!d.fatal) return;
+      s.fatal++;
+      note('hls fatal ' + d.type + ': ' + d.details);
+      if (d.type === Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => (hls.levels.length ? hls.startLoad() : hls.loadSource(url)), 1000);
+      else if (d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+    });
+    hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
+    s.loadSourceAt = now();
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  }
+
+  // live-torrent: its stats object, and per segment the time its last verified peer bytes arrived.
+  function watchLiveTorrent(api) {
+    s.kind = 'live-torrent';
+    s.lt = api;
+    const lastPeerBytesAt = new Map();
+    api.events.on('peer-bytes', ({ infoHash }) => lastPeerBytesAt.set(infoHash, Date.now()));
+    api.events.on('segment', ({ infoHash, source, waitedMs }) => {
+      if (s.frozen) return;
+      s.segs.push({ id: infoHash, source, completedAt: source === 'peers' ? (lastPeerBytesAt.get(infoHash) || Date.now()) : null, handedAt: Date.now(), waitedMs });
+    });
+  }
+
+  // p2p-media-loader: its core events (onChunkDownloaded with 'http' | 'p2p', onSegmentLoaded).
+  function watchP2pml(engine) {
+    s.kind = 'p2pml';
+    const c = s.p2pml = { http: 0, p2p: 0, uploaded: 0, peers: new Set() };
+    engine.addEventListener('onChunkDownloaded', (bytes, source) => { if (!s.frozen) { if (source === 'p2p') c.p2p += bytes; else c.http += bytes; } });
+    engine.addEventListener('onChunkUploaded', (bytes) => { if (!s.frozen) c.uploaded += bytes; });
+    engine.addEventListener('onPeerConnect', (d) => c.peers.add(d.peerId));
+    engine.addEventListener('onPeerClose', (d) => c.peers.delete(d.peerId));
+    engine.addEventListener('onSegmentLoaded', (d) => {
+      if (s.frozen) return;
+      const p2p = d.downloadSource === 'p2p';
+      s.segs.push({ id: d.segmentUrl, source: p2p ? 'peers' : 'http', completedAt: p2p ? Date.now() : null, handedAt: Date.now(), waitedMs: null });
+    });
+  }
+
+  function client() {
+    if (s.kind === 'live-torrent') {
+      const st = s.lt.stats;
+      return { peers: st.bytesFromPeers, http: st.bytesFromHttp, uploaded: st.bytesUploaded, neighbours: st.peers, fallbacks: st.fallbacks, clientStalls: st.stalls };
+    }
+    if (s.kind === 'p2pml') {
+      const c = s.p2pml;
+      return { peers: c.p2p, http: c.http, uploaded: c.uploaded, neighbours: c.peers.size, fallbacks: null, clientStalls: null };
+    }
+    return { peers: 0, http: s.fragBytes, uploaded: 0, neighbours: 0, fallbacks: null, clientStalls: null };
+  }
+
+  function snapshot() {
+    const stalledFor = s.stallStart !== null ? now() - s.stallStart : 0;
+    return {
+      path: s.path, kind: s.kind,
+      startupMs: s.firstFrameAt, loadSourceAtMs: s.loadSourceAt,
+      playedSeconds: s.firstFrameTime === null ? 0 : Math.max(0, video.currentTime - s.firstFrameTime),
+      stalls: s.stalls, stallMs: s.stallMs + stalledFor,
+      latency: s.latencies.length ? s.latencies[s.latencies.length - 1] : null,
+      frags: s.frags, fragBytes: s.fragBytes, fatal: s.fatal,
+      client: client(),
+    };
+  }
+
+  window.__bench = {
+    start, watchLiveTorrent, watchP2pml, snapshot,
+    setPath: (path) => { s.path = path; },
+    note,
+    // End of the measurement: stop loading and freeze every count, so the origin's count and the pages' counts
+    // cover the same requests.
+    freeze: () => { if (s.hls) s.hls.stopLoad(); s.frozen = true; return snapshot(); },
+    final: () => ({
+      ...snapshot(),
+      latencies: s.latencies, segs: s.segs, errors: s.errors,
+      liveSyncDurationCount: s.hls ? s.hls.config.liveSyncDurationCount : null,
+      maxBufferLength: s.hls ? s.hls.config.maxBufferLength : null,
+    }),
+  };
+})();
+`
+
+export interface PageOptions {
+  title: string
+  /** Scripts before hls.js (e.g. the live-torrent page script and its config). */
+  head?: string
+  /** Scripts after hls.js, before the recorder (e.g. the p2p-media-loader bundle). */
+  libs?: string
+  /** The mode's start code: creates the Hls instance and calls __bench.start(hls, PLAYLIST_URL). */
+  start: string
+  playlistUrl: string
+}
+
+/** A lean page for one mode: one muted <video>, hls.js, the recorder and the mode's start script. */
+export function benchPage(opts: PageOptions): string {
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${opts.title}</title><link rel="icon" href="data:,"></head>
+<body>
+<video muted autoplay playsinline width="640" height="360"></video>
+${opts.head ?? ''}
+<script src="/hls.min.js"></script>
+${opts.libs ?? ''}
+<script src="/bench-recorder.js"></script>
+<script>
+const PLAYLIST_URL = ${JSON.stringify(opts.playlistUrl)};
+const BASE_HLS_CONFIG = ${JSON.stringify(BASE_HLS_CONFIG)};
+${opts.start}
+</script>
+</body></html>
+`
+}
+
+/** Per-viewer counts the page keeps (window.__bench.snapshot()). */
+export interface PageSnapshot {
+  path: string | null
+  kind: 'http' | 'live-torrent' | 'p2pml'
+  startupMs: number | null
+  loadSourceAtMs: number | null
+  playedSeconds: number
+  stalls: number
+  stallMs: number
+  latency: number | null
+  frags: number
+  fragBytes: number
+  fatal: number
+  client: {
+    peers: number
+    http: number
+    uploaded: number
+    neighbours: number
+    fallbacks: number | null
+    clientStalls: number | null
+  }
+}
+
+export interface PageSegment {
+  /** live-torrent: infohash; p2p-media-loader: segment URL. */
+  id: string
+  source: 'peers' | 'http' | 'mixed'
+  /** Date.now() when the segment was complete from peers (null unless source is 'peers'). */
+  completedAt: number | null
+  handedAt: number
+  waitedMs: number | null
+}
+
+export interface PageFinal extends PageSnapshot {
+  latencies: number[]
+  segs: PageSegment[]
+  errors: string[]
+  liveSyncDurationCount: number | null
+  maxBufferLength: number | null
+}

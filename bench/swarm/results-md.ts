@@ -1,0 +1,63 @@
+/**
+ * bench/RESULTS.md: the latest tables of `npm run bench:swarm`, one section per viewer count (a run with
+ * --viewers 6 replaces the 6-viewer section and keeps the others), with the exact command, the date and the
+ * machine. Anything written below the `<!-- notes -->` line is kept as it is.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { COLUMN_NOTES, flagsText, modeTable, viewerTable, type RunReport } from './report.js'
+
+const NOTES_MARK = '<!-- notes -->'
+const blockStart = (n: number) => `<!-- swarm:viewers=${n} -->`
+const blockEnd = (n: number) => `<!-- /swarm:viewers=${n} -->`
+
+function section(report: RunReport): string {
+  const { machine, args } = report
+  const flags = flagsText(report.modes)
+  return [
+    blockStart(args.viewers),
+    `## ${args.viewers} viewers, ${args.duration} s per mode`,
+    '',
+    `- Command: \`${report.command}\``,
+    `- Date: ${report.date}`,
+    `- Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}`,
+    `- Stream: ${report.stream}; viewers join ${args.stagger} ms apart, each mode on a fresh origin`,
+    `- Versions: ${Object.entries(report.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}`,
+    '',
+    modeTable(report.modes),
+    '',
+    viewerTable(report.modes),
+    '',
+    flags.length
+      ? flags.map((line) => `- ${line}`).join('\n')
+      : '- No disagreement between origin-side and client-side counts over 5 points; no failed viewer.',
+    blockEnd(args.viewers),
+  ].join('\n')
+}
+
+export async function updateResultsMd(path: string, report: RunReport): Promise<void> {
+  const old = await readFile(path, 'utf8').catch(() => '')
+  const notesAt = old.indexOf(NOTES_MARK)
+  const notes = notesAt >= 0 ? old.slice(notesAt) : `${NOTES_MARK}\n`
+  const blocks = new Map<number, string>()
+  for (const match of old.matchAll(/<!-- swarm:viewers=(\d+) -->[\s\S]*?<!-- \/swarm:viewers=\1 -->/g)) {
+    blocks.set(Number(match[1]), match[0])
+  }
+  blocks.set(report.args.viewers, section(report))
+  const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, text]) => text)
+  const text = [
+    '# Swarm benchmark results',
+    '',
+    'Written by `npm run bench:swarm` (bench/swarm.ts): the latest run for each viewer count. Every mode plays the same live',
+    'stream from a fresh origin with the same viewers and schedule; the JSON (bench/results/swarm.json) and the chart',
+    '(bench/results/swarm.svg) of the last run hold every number.',
+    '',
+    ...ordered.flatMap((block) => [block, '']),
+    COLUMN_NOTES,
+    '',
+    notes.trimEnd(),
+    '',
+  ].join('\n')
+  await writeFile(path, text)
+}

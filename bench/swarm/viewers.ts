@@ -1,0 +1,76 @@
+/**
+ * Viewers: each one a fresh browser context (its own cookies, cache, service worker: a separate person) with one
+ * page on the mode's bench page. Opened on a schedule, read while they play, frozen at the end of the measurement.
+ * A viewer that cannot open, whose page crashes, or that never shows a first frame is kept and reported as failed.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { PageFinal, PageSnapshot } from './page.js'
+
+export class BenchViewer {
+  context: BrowserContext | null = null
+  page: Page | null = null
+  /** Date.now() when its page started loading. */
+  openedAt: number | null = null
+  /** Why the viewer failed, if it did (set by open/crash; "never played" is decided by the report). */
+  failure: string | null = null
+  last: PageSnapshot | null = null
+  final: PageFinal | null = null
+  /** Console errors and warnings (the first few), for the JSON. */
+  readonly console: string[] = []
+
+  constructor(
+    readonly index: number,
+    readonly name: string,
+  ) {}
+
+  async open(browser: Browser, url: string): Promise<void> {
+    try {
+      this.context = await browser.newContext({ viewport: { width: 800, height: 480 } })
+      const page = (this.page = await this.context.newPage())
+      page.on('crash', () => (this.failure ??= 'page crashed'))
+      page.on('pageerror', (err) => this.keep(`pageerror: ${err.message}`))
+      page.on('console', (message) => {
+        if (message.type() === 'error' || message.type() === 'warning') this.keep(`${message.type()}: ${message.text()}`)
+      })
+      this.openedAt = Date.now()
+      await page.goto(url, { timeout: 30_000 })
+    } catch (err) {
+      this.failure ??= `could not open: ${(err as Error).message.split('\n')[0]}`
+    }
+  }
+
+  private keep(line: string): void {
+    if (this.console.length < 30) this.console.push(line.slice(0, 300))
+  }
+
+  private async evaluate<T>(expression: string): Promise<T | null> {
+    if (!this.page || this.failure) return null
+    try {
+      return (await this.page.evaluate(expression)) as T
+    } catch (err) {
+      if (this.page.isClosed()) this.failure ??= 'page closed'
+      else this.keep(`bench: evaluate failed: ${(err as Error).message.split('\n')[0]}`)
+      return null
+    }
+  }
+
+  async snapshot(): Promise<PageSnapshot | null> {
+    const snap = await this.evaluate<PageSnapshot>('window.__bench ? window.__bench.snapshot() : null')
+    if (snap) this.last = snap
+    return snap
+  }
+
+  async freeze(): Promise<void> {
+    const snap = await this.evaluate<PageSnapshot>('window.__bench ? window.__bench.freeze() : null')
+    if (snap) this.last = snap
+  }
+
+  async readFinal(): Promise<void> {
+    const final = await this.evaluate<PageFinal>('window.__bench ? window.__bench.final() : null')
+    if (final) this.final = this.last = final
+  }
+
+  async close(): Promise<void> {
+    await this.context?.close().catch(() => {})
+  }
+}
