@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -8,8 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { Origin } from '../src/origin/origin.js'
 import { launchChromium, serveStaticDir, type Browser } from './support/browser.js'
-import { getBytes, startOrigin } from './support/origin.js'
-import { openViewer, type Viewer } from './support/viewers.js'
+import { startOrigin } from './support/origin.js'
+import { OriginDigests, openViewer, type Viewer } from './support/viewers.js'
 
 const BUNDLES = fileURLToPath(new URL('../dist/browser/', import.meta.url))
 const STAGGER_MS = 6000
@@ -83,7 +82,7 @@ describe('another site hosts the page script and the service worker', () => {
   let siteDir: string
   const viewers: Viewer[] = []
   /** SHA-1 of every fragment URL the players loaded, fetched from the origin while it still serves it. */
-  const originDigests = new Map<string, string>()
+  const originDigests = new OriginDigests(viewers)
 
   before(async () => {
     browser = await launchChromium()
@@ -105,31 +104,13 @@ describe('another site hosts the page script and the service worker', () => {
     if (siteDir) await rm(siteDir, { recursive: true, force: true })
   })
 
-  async function recordOriginDigests(): Promise<void> {
-    for (const viewer of viewers) {
-      for (const fragment of await viewer.fragments()) {
-        if (originDigests.has(fragment.url)) continue
-        const { status, bytes } = await getBytes(fragment.url)
-        if (status === 200) originDigests.set(fragment.url, createHash('sha1').update(bytes).digest('hex'))
-      }
-    }
-  }
-
-  async function sleepRecording(ms: number): Promise<void> {
-    const until = Date.now() + ms
-    while (Date.now() < until) {
-      await recordOriginDigests()
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(0, until - Date.now()))))
-    }
-  }
-
   it('two viewers of a page on another origin play, share segments, and get the origin bytes', { timeout: 120_000 }, async () => {
     // localhost vs 127.0.0.1: another origin for the browser, and both are secure contexts (service workers run).
     const pageUrl = site.url.replace('127.0.0.1', 'localhost') + '/index.html'
     assert.notEqual(new URL(pageUrl).origin, new URL(origin.url).origin)
 
     viewers.push(await openViewer(browser, pageUrl, { name: 'first', initScript: RECORD_XHR_BYTES }))
-    await sleepRecording(STAGGER_MS)
+    await originDigests.sleepRecording(STAGGER_MS)
     viewers.push(await openViewer(browser, pageUrl, { name: 'second', initScript: RECORD_XHR_BYTES }))
     const [first, second] = viewers as [Viewer, Viewer]
 
@@ -166,7 +147,7 @@ describe('another site hosts the page script and the service worker', () => {
       const secondStats = report[1]!.stats
       if (sharedAt === null && secondStats.bytesFromPeers > 0 && secondStats.peers > 0) sharedAt = Date.now()
       if (sharedAt !== null && report.every(({ playback }) => played(playback) >= PLAYED_SECONDS)) break
-      await sleepRecording(1000)
+      await originDigests.sleepRecording(1000)
     }
     const details = summarize(report)
 
@@ -184,15 +165,8 @@ describe('another site hosts the page script and the service worker', () => {
     assert.ok(sharedAt !== null, `the second viewer got nothing from peers\n${details}`)
     assert.ok(sharedAt - second.openedAt <= PEERS_WITHIN_MS, `peer bytes only after ${sharedAt - second.openedAt} ms\n${details}`)
 
-    await recordOriginDigests()
     for (const viewer of [first, second]) {
-      let checked = 0
-      for (const fragment of await viewer.fragments()) {
-        const expected = originDigests.get(fragment.url)
-        if (!expected) continue
-        assert.equal(fragment.sha1, expected, `${viewer.name} received different bytes for ${fragment.url}`)
-        checked++
-      }
+      const checked = await originDigests.check(viewer)
       assert.ok(checked >= 3, `only ${checked} fragments of ${viewer.name} could be checked against the origin\n${details}`)
     }
   })

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { Origin } from '../src/origin/origin.js'
 import { launchChromium, type Browser } from './support/browser.js'
-import { getBytes, startOrigin } from './support/origin.js'
-import { openViewer, type Viewer } from './support/viewers.js'
+import { startOrigin } from './support/origin.js'
+import { OriginDigests, openViewer, type Viewer } from './support/viewers.js'
 
 const STAGGER_MS = 4000
 /** "Every viewer plays": currentTime advances at least this much within PLAY_WITHIN_MS of the viewer's start. */
@@ -18,8 +17,7 @@ describe('viewers share segments over WebRTC', () => {
   let browser: Browser
   let origin: Origin
   const viewers: Viewer[] = []
-  /** SHA-1 of every segment URL the players loaded, fetched from the origin while it still serves them. */
-  const originDigests = new Map<string, string>()
+  const originDigests = new OriginDigests(viewers)
 
   before(async () => {
     browser = await launchChromium()
@@ -32,24 +30,6 @@ describe('viewers share segments over WebRTC', () => {
     await origin.stop()
   })
 
-  async function recordOriginDigests(): Promise<void> {
-    for (const viewer of viewers) {
-      for (const fragment of await viewer.fragments()) {
-        if (originDigests.has(fragment.url)) continue
-        const { status, bytes } = await getBytes(fragment.url)
-        if (status === 200) originDigests.set(fragment.url, createHash('sha1').update(bytes).digest('hex'))
-      }
-    }
-  }
-
-  async function sleepRecording(ms: number): Promise<void> {
-    const until = Date.now() + ms
-    while (Date.now() < until) {
-      await recordOriginDigests()
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(0, until - Date.now()))))
-    }
-  }
-
   it('every viewer plays without stalls, later viewers get bytes from peers, and the player gets the origin bytes', async () => {
     const plan = [
       { name: 'first', query: '' },
@@ -60,11 +40,11 @@ describe('viewers share segments over WebRTC', () => {
       { name: 'loader', query: '?path=loader' },
     ]
     for (const [index, step] of plan.entries()) {
-      if (index > 0) await sleepRecording(STAGGER_MS)
+      if (index > 0) await originDigests.sleepRecording(STAGGER_MS)
       viewers.push(await openViewer(browser, origin.url + step.query, { name: step.name, config: step.config }))
     }
     const last = viewers[viewers.length - 1]!
-    await sleepRecording(Math.max(0, last.openedAt + PLAY_WITHIN_MS - Date.now()))
+    await originDigests.sleepRecording(Math.max(0, last.openedAt + PLAY_WITHIN_MS - Date.now()))
 
     const report = await Promise.all(
       viewers.map(async (viewer) => ({
@@ -118,16 +98,8 @@ describe('viewers share segments over WebRTC', () => {
       .reduce((sum, { stats }) => sum + stats.bytesUploaded, 0)
     assert.ok(uploadedByOthers > 0, describeAll)
 
-    await recordOriginDigests()
     let checked = 0
-    for (const viewer of viewers) {
-      for (const fragment of await viewer.fragments()) {
-        const expected = originDigests.get(fragment.url)
-        if (!expected) continue
-        assert.equal(fragment.sha1, expected, `${viewer.name} received different bytes for ${fragment.url}`)
-        checked++
-      }
-    }
+    for (const viewer of viewers) checked += await originDigests.check(viewer)
     assert.ok(checked >= 20, `only ${checked} fragments could be checked against the origin\n${describeAll}`)
   })
 })

@@ -1,7 +1,10 @@
 // Test-only harness for P2P viewers: opens a page that runs the live-torrent page script (the origin's player
 // page, or another site's page) in its own browser context, and reads back what the viewer got.
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ViewerStats } from '../../src/protocol/stats.js'
+import { getBytes } from './origin.js'
 
 /** A fragment as the player received it: its URL and the SHA-1 of the bytes hls.js was handed. */
 export interface ReceivedFragment {
@@ -110,5 +113,47 @@ export async function openViewer(browser: Browser, pageUrl: string, options: Vie
       }),
     fragments: () => page.evaluate(() => (window as unknown as { __viewer: { fragments: ReceivedFragment[] } }).__viewer.fragments),
     close: () => context.close(),
+  }
+}
+
+/**
+ * The origin's bytes (as SHA-1) for every fragment URL the viewers' players loaded, fetched while the origin
+ * still serves them (a live segment leaves its window), to check that no player got other bytes.
+ */
+export class OriginDigests {
+  private readonly digests = new Map<string, string>()
+
+  constructor(private readonly viewers: readonly Viewer[]) {}
+
+  async record(): Promise<void> {
+    for (const viewer of this.viewers) {
+      for (const fragment of await viewer.fragments()) {
+        if (this.digests.has(fragment.url)) continue
+        const { status, bytes } = await getBytes(fragment.url)
+        if (status === 200) this.digests.set(fragment.url, createHash('sha1').update(bytes).digest('hex'))
+      }
+    }
+  }
+
+  /** Waits `ms`, recording every second. */
+  async sleepRecording(ms: number): Promise<void> {
+    const until = Date.now() + ms
+    while (Date.now() < until) {
+      await this.record()
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(0, until - Date.now()))))
+    }
+  }
+
+  /** Asserts that every fragment of `viewer` the origin's bytes are known for matches them; returns how many. */
+  async check(viewer: Viewer): Promise<number> {
+    await this.record()
+    let checked = 0
+    for (const fragment of await viewer.fragments()) {
+      const expected = this.digests.get(fragment.url)
+      if (!expected) continue
+      assert.equal(fragment.sha1, expected, `${viewer.name} received different bytes for ${fragment.url}`)
+      checked++
+    }
+    return checked
   }
 }
