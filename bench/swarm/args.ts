@@ -12,6 +12,8 @@ export interface BenchArgs {
   build: boolean
   /** Where the JSON and the chart go. */
   out: string
+  /** Seconds to wait, before each mode, for other processes on the machine to calm down (0: do not wait). */
+  quietWait: number
   /** Update bench/RESULTS.md with this run's tables. */
   writeResultsMd: boolean
 }
@@ -63,6 +65,12 @@ export function parseArgs(argv: string[]): BenchArgs {
         `p2p-media-loader (= p2pml + p2pml-no-interstitials), or one of ${MODE_NAMES.join(', ')}; default: all, in that order`,
       collectModes,
     )
+    .option(
+      '--quiet-wait <seconds>',
+      'before each mode, wait up to this long for other processes to use < 25 % of the machine',
+      nonNegativeInt,
+      120,
+    )
     .option('--no-build', 'do not rebuild the browser bundles (dist/browser) first')
     .option('--out <dir>', 'folder for swarm.json and swarm.svg', 'bench/results')
     .option('--no-results-md', 'do not update bench/RESULTS.md')
@@ -76,6 +84,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     build: boolean
     out: string
     resultsMd: boolean
+    quietWait: number
   }>()
   const modes = opts.mode ?? [...MODE_NAMES]
   // Same order whatever the command line says: the baseline first.
@@ -87,6 +96,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     modes,
     build: opts.build,
     out: opts.out,
+    quietWait: opts.quietWait,
     writeResultsMd: opts.resultsMd,
   }
 }

@@ -108,9 +108,9 @@ function barsPanel(
 
 export function chartSvg(report: RunReport): string {
   const modes = report.modes
-  const top: Box = { x: 60, y: 70, w: 660, h: 220 }
-  const share: Box = { x: 60, y: 360, w: 840, h: 180 }
-  const latency: Box = { x: 60, y: 610, w: 840, h: 180 }
+  const top: Box = { x: 60, y: 92, w: 640, h: 220 }
+  const share: Box = { x: 60, y: 384, w: 840, h: 180 }
+  const latency: Box = { x: 60, y: 636, w: 840, h: 180 }
   const maxLatency = Math.max(10, ...modes.flatMap((m) => m.viewers.map((v) => v.latencySeconds ?? 0)))
   const latencyMax = Math.ceil(maxLatency / 10) * 10
   const latencyTicks: Array<[number, string]> = []
@@ -138,7 +138,7 @@ export function chartSvg(report: RunReport): string {
       (n) => n.toFixed(0),
     ),
   ]
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="830" viewBox="0 0 ${WIDTH} 830">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="850" viewBox="0 0 ${WIDTH} 850">
 <rect width="100%" height="100%" fill="#ffffff"/>
 ${body.join('\n')}
 </svg>

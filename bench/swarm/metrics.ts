@@ -46,6 +46,8 @@ export interface ViewerResult {
   p2pReady: Spread
   segmentsBySource: Record<string, number>
   fatalErrors: number
+  /** Fresh hls.js instances the page had to start after unrecoverable errors. */
+  restarts: number
   liveSyncDurationCount: number | null
   errors: string[]
 }
@@ -82,6 +84,8 @@ export interface ModeResult {
   latencyMedianSeconds: number | null
   p2pReady: Spread
   cpuBusyMean: number | null
+  /** Machine CPU used by processes outside the bench (other work on a shared machine), mean share. */
+  cpuOthersMean: number | null
   timeline: TimelinePoint[]
 }
 
@@ -133,6 +137,7 @@ export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>
     p2pReady: spread(p2pReadySeconds(f?.segs ?? [], firstSeen)),
     segmentsBySource: bySource,
     fatalErrors: s?.fatal ?? 0,
+    restarts: s?.restarts ?? 0,
     liveSyncDurationCount: f?.liveSyncDurationCount ?? null,
     errors: [...(f?.errors ?? []), ...viewer.console].slice(0, 20),
   }
@@ -149,6 +154,7 @@ export interface ModeInputs {
   /** Playlist bytes the bench itself fetched (taken off the origin's playlist count). */
   watcherPlaylistBytes: number
   cpuBusyMean: number | null
+  cpuOthersMean: number | null
   timeline: TimelinePoint[]
 }
 
@@ -197,6 +203,7 @@ export function modeResult(input: ModeInputs): ModeResult {
     latencyMedianSeconds: latencies.length ? round(median(latencies), 2) : null,
     p2pReady: spread(allReady),
     cpuBusyMean: input.cpuBusyMean === null ? null : round(input.cpuBusyMean, 3),
+    cpuOthersMean: input.cpuOthersMean === null ? null : round(input.cpuOthersMean, 3),
     timeline: input.timeline,
   }
 }

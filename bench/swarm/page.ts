@@ -21,11 +21,11 @@ export const RECORDER_JS = `
   const s = {
     kind: 'http', path: null, loadSourceAt: null, firstFrameAt: null, firstFrameTime: null,
     stalls: 0, stallMs: 0, stallStart: null, latencies: [], frags: 0, fragBytes: 0,
-    errors: [], fatal: 0, segs: [], frozen: false, hls: null,
+    errors: [], fatal: 0, restarts: 0, segs: [], frozen: false, hls: null,
     lt: null, p2pml: null,
   };
   const now = () => performance.now();
-  const note = (msg) => { if (s.errors.length < 20) s.errors.push(String(msg).slice(0, 300)); };
+  const note = (msg) => { if (s.errors.length < 20) s.errors.push(String(msg).slice(0, 1200)); };
   window.addEventListener('error', (e) => note('error: ' + e.message));
   window.addEventListener('unhandledrejection', (e) => note('unhandledrejection: ' + (e.reason && e.reason.message || e.reason)));
 
@@ -59,20 +59,28 @@ export const RECORDER_JS = `
     };
   }
 
-  // The same start and recovery as the product's player page: play on MANIFEST_PARSED, retry network errors
-  // after 1 s, recoverMediaError() for media errors.
-  function start(hls, url) {
+  // The same start and recovery as the product's player page (src/player/playback.ts): play on MANIFEST_PARSED,
+  // retry network errors after 1 s, recoverMediaError() for media errors, and for anything else a fresh hls.js
+  // instance after 3 s. create() makes (and wires) a new instance each time.
+  function start(create, url) {
+    const hls = create();
     s.hls = hls;
     countFragments(hls);
     hls.on(Hls.Events.ERROR, (_e, d) => {
-      if (!d.fatal) return;
+      if (!d.fatal || s.hls !== hls) return;
       s.fatal++;
-      note('hls fatal ' + d.type + ': ' + d.details);
+      const err = d.error || d.err;
+      note('hls fatal ' + d.type + ': ' + d.details + (d.event ? ' in ' + d.event : '') + (err ? ': ' + (err.stack || err.message || err) : ''));
       if (d.type === Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => (hls.levels.length ? hls.startLoad() : hls.loadSource(url)), 1000);
       else if (d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+      else {
+        s.restarts++;
+        hls.destroy();
+        setTimeout(() => { if (!s.frozen) start(create, url); }, 3000);
+      }
     });
     hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => {}));
-    s.loadSourceAt = now();
+    if (s.loadSourceAt === null) s.loadSourceAt = now();
     hls.loadSource(url);
     hls.attachMedia(video);
   }
@@ -92,7 +100,8 @@ export const RECORDER_JS = `
   // p2p-media-loader: its core events (onChunkDownloaded with 'http' | 'p2p', onSegmentLoaded).
   function watchP2pml(engine) {
     s.kind = 'p2pml';
-    const c = s.p2pml = { http: 0, p2p: 0, uploaded: 0, peers: new Set() };
+    const c = s.p2pml = s.p2pml || { http: 0, p2p: 0, uploaded: 0, peers: new Set() };
+    c.peers = new Set();
     engine.addEventListener('onChunkDownloaded', (bytes, source) => { if (!s.frozen) { if (source === 'p2p') c.p2p += bytes; else c.http += bytes; } });
     engine.addEventListener('onChunkUploaded', (bytes) => { if (!s.frozen) c.uploaded += bytes; });
     engine.addEventListener('onPeerConnect', (d) => c.peers.add(d.peerId));
@@ -124,7 +133,7 @@ export const RECORDER_JS = `
       playedSeconds: s.firstFrameTime === null ? 0 : Math.max(0, video.currentTime - s.firstFrameTime),
       stalls: s.stalls, stallMs: s.stallMs + stalledFor,
       latency: s.latencies.length ? s.latencies[s.latencies.length - 1] : null,
-      frags: s.frags, fragBytes: s.fragBytes, fatal: s.fatal,
+      frags: s.frags, fragBytes: s.fragBytes, fatal: s.fatal, restarts: s.restarts,
       client: client(),
     };
   }
@@ -152,7 +161,7 @@ export interface PageOptions {
   head?: string
   /** Scripts after hls.js, before the recorder (e.g. the p2p-media-loader bundle). */
   libs?: string
-  /** The mode's start code: creates the Hls instance and calls __bench.start(hls, PLAYLIST_URL). */
+  /** The mode's start code: calls __bench.start(() => new Hls(...), PLAYLIST_URL). */
   start: string
   playlistUrl: string
 }
@@ -189,6 +198,8 @@ export interface PageSnapshot {
   frags: number
   fragBytes: number
   fatal: number
+  /** Fresh hls.js instances after fatal errors that hls.js cannot recover from. */
+  restarts: number
   client: {
     peers: number
     http: number

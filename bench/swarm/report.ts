@@ -46,7 +46,7 @@ export function modeTable(modes: ModeResult[]): string {
     'peers MB',
     'HTTP MB',
     'origin other kB',
-    'CPU',
+    'CPU all / others',
   ]
   const rows = modes.map((m) => [
     m.mode,
@@ -67,7 +67,7 @@ export function modeTable(modes: ModeResult[]): string {
     mb(m.clientPeersBytes),
     mb(m.clientHttpBytes),
     ((m.origin.playlistBytes + m.origin.torrentBytes + m.origin.otherBytes) / 1e3).toFixed(0),
-    m.cpuBusyMean === null ? '-' : `${Math.round(m.cpuBusyMean * 100)} %`,
+    m.cpuBusyMean === null ? '-' : `${Math.round(m.cpuBusyMean * 100)} / ${Math.round((m.cpuOthersMean ?? 0) * 100)} %`,
   ])
   return table(header, rows)
 }
@@ -116,7 +116,7 @@ export const COLUMN_NOTES = `Columns:
 - **startup**: navigation start to the first \`playing\` event (includes live-torrent's wait for its service worker). **stalls**: \`waiting\` events after the first frame, and their total time until \`playing\` again.
 - **latency**: how far behind the live edge the player plays (\`hls.latency\`, sampled every second after the first frame; median per viewer, then median over viewers).
 - **P2P ready**: seconds from a segment's first listing in the origin's playlist (polled every 250 ms) to its completion from peers (live-torrent: last verified peer piece of a segment delivered from peers alone; p2p-media-loader: \`onSegmentLoaded\` from p2p), p50 / p95 over all such segments.
-- **played MB**: segment bytes handed to the players; **origin seg MB**: segment bytes the origin served; **peers MB / HTTP MB**: the clients' own counts; **origin other kB**: playlists (minus the bench's own polling), .torrent files and other assets the origin served; **CPU**: whole-machine busy share during the mode.
+- **played MB**: segment bytes handed to the players; **origin seg MB**: segment bytes the origin served; **peers MB / HTTP MB**: the clients' own counts; **origin other kB**: playlists (minus the bench's own polling), .torrent files and other assets the origin served; **CPU all / others**: whole-machine busy share during the mode, and the part of it used by processes outside the bench (the machine is shared).
 - Per viewer: **path** the delivery path the page settled on; **up MB** bytes it uploaded to peers; a viewer that never played or whose page crashed is listed as FAILED.`
 
 function versionOf(pkg: string): string {
@@ -171,6 +171,15 @@ export function flagsText(modes: ModeResult[]): string[] {
     if (m.mode === 'http' && m.offloadOrigin !== null && Math.abs(m.offloadOrigin) > 0.01)
       lines.push(`CHECK: the http baseline shows an origin-side offload of ${pct(m.offloadOrigin)} (expected 0 %)`)
     for (const v of m.viewers) if (!v.ok) lines.push(`FAILED viewer ${m.mode}/${v.name}: ${v.failure}`)
+    for (const v of m.viewers)
+      if (v.restarts > 0)
+        lines.push(
+          `${m.mode}/${v.name}: hls.js restarted ${v.restarts}x after fatal errors (${v.errors.find((e) => e.startsWith('hls fatal'))?.split('\n')[0] ?? ''})`,
+        )
+    if (m.cpuOthersMean !== null && m.cpuOthersMean > 0.2)
+      lines.push(
+        `${m.mode}: other processes used ${Math.round(m.cpuOthersMean * 100)} % of the machine during this mode (the viewers competed for CPU)`,
+      )
   }
   return lines
 }

@@ -5,7 +5,7 @@
  */
 import { launchChromium } from '../../test/support/browser.js'
 import type { BenchArgs } from './args.js'
-import { CpuMeter } from './cpu.js'
+import { CpuMeter, waitForQuietMachine, type CpuSample } from './cpu.js'
 import { modeResult, type ModeResult, type TimelinePoint } from './metrics.js'
 import type { Mode } from './modes/index.js'
 import { PlaylistWatch, servedBytes, startBenchOrigin } from './origin.js'
@@ -31,7 +31,7 @@ function progressLine(
   mode: Mode,
   elapsed: number,
   duration: number,
-  cpu: number | null,
+  cpu: CpuSample | null,
   originBytes: number,
   viewers: BenchViewer[],
 ): string {
@@ -45,12 +45,13 @@ function progressLine(
     const stall = s.stalls ? ` ${s.stalls}stall` : ''
     return `${v.name} ${s.playedSeconds.toFixed(0)}s ${mb(s.fragBytes)}MB ${share}${stall}`
   })
-  const cpuText = cpu === null ? '' : ` cpu ${Math.round(cpu * 100)}%`
+  const cpuText = cpu === null ? '' : ` cpu ${Math.round(cpu.busy * 100)}% (others ${Math.round(cpu.others * 100)}%)`
   return `[${mode.name}] ${Math.round(elapsed)}/${duration} s${cpuText} origin ${mb(originBytes)}MB | ${parts.join(' | ')}`
 }
 
 export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> {
   const { args } = ctx
+  if (args.quietWait > 0) await waitForQuietMachine(0.25, args.quietWait * 1000, (line) => console.log(line))
   const origin = await startBenchOrigin(ctx.streamDir)
   const tracker = mode.needsTracker ? await startTracker() : null
   const watch = new PlaylistWatch(origin.playlistUrl)
@@ -73,7 +74,7 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
     })
     const timeline: TimelinePoint[] = []
     let lastProgress = 0
-    let lastCpu: number | null = null
+    let lastCpu: CpuSample | null = null
     while (Date.now() < end) {
       await sleep(Math.min(SAMPLE_MS, end - Date.now()))
       await Promise.all(viewers.filter((v) => v.openedAt).map((v) => v.snapshot()))
@@ -108,7 +109,8 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
       firstSeen: watch.firstSeen,
       served,
       watcherPlaylistBytes,
-      cpuBusyMean: cpu.mean(),
+      cpuBusyMean: cpu.mean()?.busy ?? null,
+      cpuOthersMean: cpu.mean()?.others ?? null,
       timeline,
     })
     const failed = result.viewers.filter((v) => !v.ok)

@@ -10,6 +10,6 @@ export const http: Mode = {
     benchPage({
       title: 'bench: http',
       playlistUrl,
-      start: `window.__bench.setPath('http');\nwindow.__bench.start(new Hls(BASE_HLS_CONFIG), PLAYLIST_URL);`,
+      start: `window.__bench.setPath('http');\nwindow.__bench.start(() => new Hls(BASE_HLS_CONFIG), PLAYLIST_URL);`,
     }),
 }

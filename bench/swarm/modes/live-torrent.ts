@@ -15,8 +15,8 @@ export function liveTorrentPage(playlistUrl: string, path: 'service-worker' | 'l
 window.__bench.watchLiveTorrent(window.liveTorrent);
 window.liveTorrent.ready.then((path) => {
   window.__bench.setPath(path);
-  const hls = new Hls(path === 'loader' ? { ...BASE_HLS_CONFIG, ...window.liveTorrent.hlsjsLoaders(Hls) } : BASE_HLS_CONFIG);
-  window.__bench.start(hls, PLAYLIST_URL);
+  const config = () => (path === 'loader' ? { ...BASE_HLS_CONFIG, ...window.liveTorrent.hlsjsLoaders(Hls) } : BASE_HLS_CONFIG);
+  window.__bench.start(() => new Hls(config()), PLAYLIST_URL);
 }, (err) => window.__bench.note('liveTorrent.ready failed: ' + err));`,
   })
 }

@@ -15,8 +15,10 @@ export function p2pmlPage(playlistUrl: string, trackerUrl: string, extraHls: Rec
     start: `
 window.__bench.setPath('p2pml');
 const HlsWithP2P = window.HlsJsP2PEngine.injectMixin(Hls);
-const hls = new HlsWithP2P({ ...BASE_HLS_CONFIG, ...${JSON.stringify(extraHls)}, p2p: ${JSON.stringify(p2p)} });
-window.__bench.watchP2pml(hls.p2pEngine);
-window.__bench.start(hls, PLAYLIST_URL);`,
+window.__bench.start(() => {
+  const hls = new HlsWithP2P({ ...BASE_HLS_CONFIG, ...${JSON.stringify(extraHls)}, p2p: ${JSON.stringify(p2p)} });
+  window.__bench.watchP2pml(hls.p2pEngine);
+  return hls;
+}, PLAYLIST_URL);`,
   })
 }
