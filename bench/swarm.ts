@@ -16,7 +16,7 @@ import { writeChart } from './swarm/chart.js'
 import type { ModeResult } from './swarm/metrics.js'
 import { MODES } from './swarm/modes/index.js'
 import { RECORDER_JS } from './swarm/page.js'
-import { buildReport, COLUMN_NOTES, flagsText, modeTable, viewerTable, writeJson } from './swarm/report.js'
+import { buildReport, COLUMN_NOTES, flagsText, gitState, modeTable, viewerTable, writeJson } from './swarm/report.js'
 import { updateResultsMd } from './swarm/results-md.js'
 import { runMode } from './swarm/run-mode.js'
 import { startSite } from './swarm/site.js'
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     `bench:swarm: ${args.viewers} viewers, ${args.duration} s per mode, stagger ${args.stagger} ms, modes ${args.modes.join(', ')}`,
   )
 
+  const git = gitState()
   if (args.build) {
     console.log('bench: building the browser bundles (npm run build:browser)')
     const built = spawnSync('npm', ['run', '--silent', 'build:browser'], { cwd: root, stdio: 'inherit' })
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   }
   if (!results.length) throw new Error('no mode ran')
 
-  const report = buildReport(command, args, results)
+  const report = buildReport(command, args, results, git)
   const outDir = join(root, args.out)
   await mkdir(outDir, { recursive: true })
   const jsonPath = join(outDir, 'swarm.json')

@@ -34,8 +34,11 @@ export interface ViewerResult {
   latencySeconds: number | null
   playedSeconds: number
   fragments: number
-  /** Segment bytes the player was handed. */
+  /** Segment bytes the player was handed (every load; with the browser cache off each one crossed the network). */
   playedBytes: number
+  /** Of those, fragments the player loaded again (after an hls.js restart or a seek back), and their bytes. */
+  reloads: number
+  reloadBytes: number
   /** The client's own counts. */
   peersBytes: number
   httpBytes: number
@@ -44,6 +47,9 @@ export interface ViewerResult {
   p2pShare: number | null
   /** Seconds from a segment's first listing in the origin playlist to its completion from peers. */
   p2pReady: Spread
+  /** live-torrent: how long segments waited for peers before being handed over (ms), and the first one's wait. */
+  waitedMs: Spread
+  firstSegmentWaitedMs: number | null
   segmentsBySource: Record<string, number>
   fatalErrors: number
   /** Fresh hls.js instances the page had to start after unrecoverable errors. */
@@ -70,6 +76,8 @@ export interface ModeResult {
   viewersOk: number
   origin: { segmentBytes: number; playlistBytes: number; torrentBytes: number; otherBytes: number }
   playedBytes: number
+  /** Of playedBytes, fragments players loaded again (after hls.js restarts). */
+  reloadBytes: number
   clientPeersBytes: number
   clientHttpBytes: number
   offloadOrigin: number | null
@@ -114,6 +122,7 @@ export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>
   const failure = viewer.failure ?? (played ? null : s ? 'never played' : 'page never reported')
   const peers = s?.client.peers ?? 0
   const http = s?.client.http ?? 0
+  const waited = (f?.segs ?? []).map((seg) => seg.waitedMs).filter((ms): ms is number => ms !== null)
   const bySource: Record<string, number> = {}
   for (const seg of f?.segs ?? []) bySource[seg.source] = (bySource[seg.source] ?? 0) + 1
   return {
@@ -129,12 +138,16 @@ export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>
     playedSeconds: round(s?.playedSeconds ?? 0, 1),
     fragments: s?.frags ?? 0,
     playedBytes: s?.fragBytes ?? 0,
+    reloads: (s?.frags ?? 0) - (s?.uniqueFrags ?? 0),
+    reloadBytes: (s?.fragBytes ?? 0) - (s?.uniqueBytes ?? 0),
     peersBytes: peers,
     httpBytes: http,
     uploadedBytes: s?.client.uploaded ?? 0,
     neighbours: s?.client.neighbours ?? 0,
     p2pShare: peers + http > 0 ? round(peers / (peers + http)) : null,
     p2pReady: spread(p2pReadySeconds(f?.segs ?? [], firstSeen)),
+    waitedMs: spread(waited),
+    firstSegmentWaitedMs: waited[0] ?? null,
     segmentsBySource: bySource,
     fatalErrors: s?.fatal ?? 0,
     restarts: s?.restarts ?? 0,
@@ -187,6 +200,7 @@ export function modeResult(input: ModeInputs): ModeResult {
       otherBytes: input.served.asset + input.served.page,
     },
     playedBytes,
+    reloadBytes: sum((v) => v.reloadBytes),
     clientPeersBytes,
     clientHttpBytes,
     offloadOrigin,

@@ -5,9 +5,9 @@
  *  - startup: performance.now() (0 = navigation start) at the first 'playing' event;
  *  - stalls: 'waiting' events after the first frame (not while seeking) and how long until 'playing' again;
  *  - live latency: hls.latency sampled every second after the first frame;
- *  - bytes the player was handed: the byte length of each fragment in the fragment loader's success callback,
- *    wrapped around whatever fLoader the mode installed (hls.js transfers the payload to its worker before
- *    FRAG_LOADED, so that is where the length can still be read);
+ *  - bytes the player was handed: the byte length of each fragment in the fragment loader's callbacks, wrapped
+ *    around whatever fLoader the mode installed (hls.js transfers the payload to its worker before FRAG_LOADED,
+ *    so that is where the length can still be read);
  *  - the client's own count of bytes from peers and over HTTP, and per segment when it completed from peers.
  * The Node side reads window.__bench.snapshot() (cheap, every couple of seconds) and window.__bench.final().
  */
@@ -20,7 +20,8 @@ export const RECORDER_JS = `
   const video = document.querySelector('video');
   const s = {
     kind: 'http', path: null, loadSourceAt: null, firstFrameAt: null, firstFrameTime: null,
-    stalls: 0, stallMs: 0, stallStart: null, latencies: [], frags: 0, fragBytes: 0,
+    stalls: 0, stallMs: 0, stallStart: null, latencies: [], frags: 0, fragBytes: 0, uniqueFrags: 0, uniqueBytes: 0,
+    played: 0, lastTime: null, seen: new Set(),
     errors: [], fatal: 0, restarts: 0, segs: [], frozen: false, hls: null,
     lt: null, p2pml: null,
   };
@@ -37,6 +38,17 @@ export const RECORDER_JS = `
     if (s.firstFrameAt === null || video.seeking || s.stallStart !== null || s.frozen) return;
     s.stalls++; s.stallStart = now();
   });
+  // Seconds of media actually played: the sum of small forward steps of currentTime, so that a fresh hls.js
+  // instance (which starts a new timeline) or a seek does not distort it.
+  video.addEventListener('timeupdate', () => {
+    const t = video.currentTime;
+    if (s.lastTime !== null && !s.frozen && s.firstFrameAt !== null) {
+      const step = t - s.lastTime;
+      if (step > 0 && step < 2) s.played += step;
+    }
+    s.lastTime = t;
+  });
+  video.addEventListener('emptied', () => { s.lastTime = null; });
   video.addEventListener('error', () => note('video error ' + (video.error && video.error.code) + ' ' + (video.error && video.error.message)));
   setInterval(() => {
     const hls = s.hls;
@@ -49,12 +61,26 @@ export const RECORDER_JS = `
     const Base = hls.config.fLoader || hls.config.loader;
     hls.config.fLoader = class extends Base {
       load(context, config, callbacks) {
-        super.load(context, config, { ...callbacks, onSuccess: (response, stats, ctx, details) => {
+        // hls.js loaders (and p2p-media-loader's) hand the whole payload to onProgress, then to onSuccess; either
+        // may find it already transferred to hls.js's worker (byteLength 0), so the larger length seen counts.
+        let progressBytes = 0;
+        const wrapped = { ...callbacks, onSuccess: (response, stats, ctx, details) => {
           const data = response && response.data;
-          const bytes = data && typeof data.byteLength === 'number' ? data.byteLength : 0;
-          if (!s.frozen) { s.frags++; s.fragBytes += bytes; }
+          const bytes = Math.max(progressBytes, data && typeof data.byteLength === 'number' ? data.byteLength : 0);
+          if (!s.frozen) {
+            // Every load counts (the browser cache is off, so each one crossed the network); a fragment loaded
+            // again (after an hls.js restart, a seek back) is also noted apart.
+            const key = ctx.url + (ctx.rangeEnd ? '@' + ctx.rangeStart + '-' + ctx.rangeEnd : '');
+            s.frags++; s.fragBytes += bytes;
+            if (!s.seen.has(key)) { s.seen.add(key); s.uniqueFrags++; s.uniqueBytes += bytes; }
+          }
           callbacks.onSuccess(response, stats, ctx, details);
-        } });
+        } };
+        if (callbacks.onProgress) wrapped.onProgress = (stats, ctx, data, details) => {
+          if (data && typeof data.byteLength === 'number') progressBytes = Math.max(progressBytes, data.byteLength);
+          callbacks.onProgress(stats, ctx, data, details);
+        };
+        super.load(context, config, wrapped);
       }
     };
   }
@@ -75,6 +101,8 @@ export const RECORDER_JS = `
       else if (d.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
       else {
         s.restarts++;
+        // The viewer sees the picture stop until the fresh instance plays: that is a stall.
+        if (s.firstFrameAt !== null && s.stallStart === null) { s.stalls++; s.stallStart = now(); }
         hls.destroy();
         setTimeout(() => { if (!s.frozen) start(create, url); }, 3000);
       }
@@ -130,10 +158,10 @@ export const RECORDER_JS = `
     return {
       path: s.path, kind: s.kind,
       startupMs: s.firstFrameAt, loadSourceAtMs: s.loadSourceAt,
-      playedSeconds: s.firstFrameTime === null ? 0 : Math.max(0, video.currentTime - s.firstFrameTime),
+      playedSeconds: s.played,
       stalls: s.stalls, stallMs: s.stallMs + stalledFor,
       latency: s.latencies.length ? s.latencies[s.latencies.length - 1] : null,
-      frags: s.frags, fragBytes: s.fragBytes, fatal: s.fatal, restarts: s.restarts,
+      frags: s.frags, fragBytes: s.fragBytes, uniqueFrags: s.uniqueFrags, uniqueBytes: s.uniqueBytes, fatal: s.fatal, restarts: s.restarts,
       client: client(),
     };
   }
@@ -195,8 +223,12 @@ export interface PageSnapshot {
   stalls: number
   stallMs: number
   latency: number | null
+  /** Fragments the player loaded, and their bytes (every load, repeats included). */
   frags: number
   fragBytes: number
+  /** Distinct fragments (each segment once per viewer), and their bytes. */
+  uniqueFrags: number
+  uniqueBytes: number
   fatal: number
   /** Fresh hls.js instances after fatal errors that hls.js cannot recover from. */
   restarts: number

@@ -3,6 +3,7 @@
  * and the JSON with everything measured.
  */
 import { cpus } from 'node:os'
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { writeResults } from '../stats.js'
 import type { BenchArgs } from './args.js'
@@ -16,6 +17,8 @@ export interface RunReport {
   stream: string
   args: BenchArgs
   versions: Record<string, string>
+  /** The product's code as run: commit, and whether src/ had uncommitted changes (others work in this checkout). */
+  git: { commit: string; srcDirty: boolean }
   modes: ModeResult[]
 }
 
@@ -116,7 +119,7 @@ export const COLUMN_NOTES = `Columns:
 - **startup**: navigation start to the first \`playing\` event (includes live-torrent's wait for its service worker). **stalls**: \`waiting\` events after the first frame, and their total time until \`playing\` again.
 - **latency**: how far behind the live edge the player plays (\`hls.latency\`, sampled every second after the first frame; median per viewer, then median over viewers).
 - **P2P ready**: seconds from a segment's first listing in the origin's playlist (polled every 250 ms) to its completion from peers (live-torrent: last verified peer piece of a segment delivered from peers alone; p2p-media-loader: \`onSegmentLoaded\` from p2p), p50 / p95 over all such segments.
-- **played MB**: segment bytes handed to the players; **origin seg MB**: segment bytes the origin served; **peers MB / HTTP MB**: the clients' own counts; **origin other kB**: playlists (minus the bench's own polling), .torrent files and other assets the origin served; **CPU all / others**: whole-machine busy share during the mode, and the part of it used by processes outside the bench (the machine is shared).
+- **played MB**: segment bytes handed to the players, every load (the viewers' HTTP cache is off, so each load crossed the network, from the origin or from peers; fragments loaded again after an hls.js restart are also in the JSON as \`reloadBytes\`); **origin seg MB**: segment bytes the origin served; **peers MB / HTTP MB**: the clients' own counts; **origin other kB**: playlists (minus the bench's own polling), .torrent files and other assets the origin served; **CPU all / others**: whole-machine busy share during the mode, and the part of it used by processes outside the bench (the machine is shared).
 - Per viewer: **path** the delivery path the page settled on; **up MB** bytes it uploaded to peers; a viewer that never played or whose page crashed is listed as FAILED.`
 
 function versionOf(pkg: string): string {
@@ -128,7 +131,7 @@ function versionOf(pkg: string): string {
   }
 }
 
-export function buildReport(command: string, args: BenchArgs, modes: ModeResult[]): RunReport {
+export function buildReport(command: string, args: BenchArgs, modes: ModeResult[], git: RunReport['git']): RunReport {
   const model = cpus()[0]?.model ?? 'unknown'
   return {
     command,
@@ -144,7 +147,18 @@ export function buildReport(command: string, args: BenchArgs, modes: ModeResult[
     versions: Object.fromEntries(
       ['hls.js', 'p2p-media-loader-core', 'p2p-media-loader-hlsjs', 'webtorrent', 'playwright-core'].map((p) => [p, versionOf(p)]),
     ),
+    git,
     modes,
+  }
+}
+
+/** Read when the bundles are built, at the start of a run. */
+export function gitState(): { commit: string; srcDirty: boolean } {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  try {
+    return { commit: git('rev-parse', '--short', 'HEAD'), srcDirty: git('status', '--porcelain', 'src').length > 0 }
+  } catch {
+    return { commit: 'unknown', srcDirty: false }
   }
 }
 
@@ -166,7 +180,9 @@ export function flagsText(modes: ModeResult[]): string[] {
     if (m.flagged)
       lines.push(
         `DISAGREEMENT in ${m.mode}: offload origin ${pct(m.offloadOrigin)} vs clients ${pct(m.offloadClients)} ` +
-          `(origin served ${mb(m.origin.segmentBytes)} MB of segments; clients report ${mb(m.clientHttpBytes)} MB over HTTP, ${mb(m.clientPeersBytes)} MB from peers; players got ${mb(m.playedBytes)} MB)`,
+          `(origin served ${mb(m.origin.segmentBytes)} MB of segments; clients report ${mb(m.clientHttpBytes)} MB over HTTP, ${mb(m.clientPeersBytes)} MB from peers; players got ${mb(m.playedBytes)} MB` +
+          (m.reloadBytes > 0 ? `, ${mb(m.reloadBytes)} MB of which loaded again after hls.js restarts` : '') +
+          ')',
       )
     if (m.mode === 'http' && m.offloadOrigin !== null && Math.abs(m.offloadOrigin) > 0.01)
       lines.push(`CHECK: the http baseline shows an origin-side offload of ${pct(m.offloadOrigin)} (expected 0 %)`)

@@ -21,6 +21,7 @@ function section(report: RunReport): string {
     `- Date: ${report.date}`,
     `- Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}`,
     `- Stream: ${report.stream}; viewers join ${args.stagger} ms apart, each mode on a fresh origin`,
+    `- Code: commit ${report.git.commit}${report.git.srcDirty ? ' with uncommitted changes in src/' : ''}`,
     `- Versions: ${Object.entries(report.versions)
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')}`,

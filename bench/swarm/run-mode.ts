@@ -77,7 +77,7 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
     let lastCpu: CpuSample | null = null
     while (Date.now() < end) {
       await sleep(Math.min(SAMPLE_MS, end - Date.now()))
-      await Promise.all(viewers.filter((v) => v.openedAt).map((v) => v.snapshot()))
+      await Promise.all(viewers.filter((v) => v.loaded).map((v) => v.snapshot()))
       const served = await servedBytes(origin)
       const played = viewers.reduce((sum, v) => sum + (v.last?.fragBytes ?? 0), 0)
       timeline.push({

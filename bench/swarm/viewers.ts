@@ -11,6 +11,8 @@ export class BenchViewer {
   page: Page | null = null
   /** Date.now() when its page started loading. */
   openedAt: number | null = null
+  /** The page has loaded (it can be read). */
+  loaded = false
   /** Why the viewer failed, if it did (set by open/crash; "never played" is decided by the report). */
   failure: string | null = null
   last: PageSnapshot | null = null
@@ -32,8 +34,14 @@ export class BenchViewer {
       page.on('console', (message) => {
         if (message.type() === 'error' || message.type() === 'warning') this.keep(`${message.type()}: ${message.text()}`)
       })
+      // The HTTP cache off: a fragment loaded twice (hls.js restarted, say) costs the network twice, and a client
+      // that counts it as HTTP then agrees with the origin. Only repeats differ: live segments are new each time.
+      const cdp = await this.context.newCDPSession(page)
+      await cdp.send('Network.enable')
+      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
       this.openedAt = Date.now()
       await page.goto(url, { timeout: 30_000 })
+      this.loaded = true
     } catch (err) {
       this.failure ??= `could not open: ${(err as Error).message.split('\n')[0]}`
     }
@@ -44,7 +52,7 @@ export class BenchViewer {
   }
 
   private async evaluate<T>(expression: string): Promise<T | null> {
-    if (!this.page || this.failure) return null
+    if (!this.page || !this.loaded || this.failure) return null
     try {
       return (await this.page.evaluate(expression)) as T
     } catch (err) {
