@@ -42,6 +42,8 @@ export interface MeshOptions {
 export class Mesh {
   private readonly neighbours = new Map<string, Neighbour>()
   private readonly banned = new Set<string>()
+  /** Segment channels a peer opened before this side's simple-peer said 'connect' (see holdEarlyChannels). */
+  private readonly earlyChannels = new WeakMap<SimplePeer, RTCDataChannel[]>()
   private readonly tracker: TrackerClient
 
   constructor(private readonly options: MeshOptions) {
@@ -93,6 +95,13 @@ export class Mesh {
 
   private onPeer(peer: SimplePeer): void {
     if (this.banned.has(peer.id) || this.neighbours.size >= this.options.maxNeighbours) return peer.destroy()
+    // A neighbour's later offers and answers (every re-announce makes some) would each connect again, and the keyed
+    // choice in onConnected replaces the working connection about half the time, closing all its wires mid-piece.
+    // Keep the connection that works. (Found by test/bad-peer.test.ts: with a re-announce every 2 s, the victim
+    // went through several connections to its one neighbour before a wire stayed up long enough to exchange a piece.)
+    const existing = this.neighbours.get(peer.id)
+    if (existing && !existing.peer.destroyed) return peer.destroy()
+    this.holdEarlyChannels(peer)
     peer.on('error', (err) => console.debug('live-torrent mesh: neighbour error', err.message))
     if (peer.connected) this.onConnected(peer)
     else peer.once('connect', () => this.onConnected(peer))
@@ -111,6 +120,28 @@ export class Mesh {
     this.neighbours.set(peer.id, neighbour)
     peer.once('close', () => this.onClosed(neighbour))
     this.options.onNeighbour(neighbour)
+    for (const channel of this.earlyChannels.get(peer) ?? []) this.onDataChannel(neighbour, channel)
+    this.earlyChannels.delete(peer)
+  }
+
+  /**
+   * The offering side often sees 'connect' first and opens segment channels at once, while simple-peer on this
+   * side still waits for its own 'connect' (it looks up the candidate pair first). Until then simple-peer's
+   * ondatachannel takes any channel as its own: the early segment channels were lost (no wire for those segments
+   * with that neighbour) and simple-peer's own channel was replaced by one of them, whose close later tore the
+   * whole connection down. Segment channels are held back here and handed over in onConnected. (Found by
+   * test/bad-peer.test.ts: now and then the victim got no piece from its neighbour for seconds after connecting.)
+   */
+  private holdEarlyChannels(peer: SimplePeer): void {
+    const connection = peer._pc
+    if (!connection) return
+    const early: RTCDataChannel[] = []
+    this.earlyChannels.set(peer, early)
+    const simplePeerHandler = connection.ondatachannel
+    connection.ondatachannel = (event) => {
+      if (infoHashOfChannel(event.channel.label) !== null) early.push(event.channel)
+      else simplePeerHandler?.call(connection, event)
+    }
   }
 
   /**

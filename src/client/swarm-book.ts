@@ -47,6 +47,9 @@ export class SwarmBook {
   private readonly entries = new Map<string, Entry>()
   /** By infohash, least recently announced first. */
   private readonly byInfoHash = new Map<string, Entry>()
+  /** A number per neighbour connection, for wire ids (see stream()). */
+  private readonly connectionIds = new WeakMap<RTCPeerConnection, number>()
+  private nextConnectionId = 0
   private readonly pendingChannels = new Map<string, { neighbour: Neighbour; channel: RTCDataChannel; at: number }[]>()
 
   constructor(private readonly options: SwarmBookOptions) {}
@@ -153,8 +156,17 @@ export class SwarmBook {
     }
   }
 
+  /**
+   * The wire id names the connection too. When a neighbour's connection is replaced, the old connection's wires
+   * go away asynchronously (channel 'close' events, WebTorrent's peer removal); with the id reused, the new
+   * connection's channels for the same segments arrived while the old ids were still registered, and
+   * SegmentSwarm.addChannel and WebTorrent's addPeer dropped them as duplicates: the neighbour stayed connected
+   * with no wire for those segments at all (found by test/bad-peer.test.ts).
+   */
   private stream(neighbour: Neighbour, infoHash: string, channel: RTCDataChannel): ChannelStream {
-    return new ChannelStream(channel, `${neighbour.id}/${infoHash}`, neighbour.id)
+    let connection = this.connectionIds.get(neighbour.connection)
+    if (connection === undefined) this.connectionIds.set(neighbour.connection, (connection = this.nextConnectionId++))
+    return new ChannelStream(channel, `${neighbour.id}/${connection}/${infoHash}`, neighbour.id)
   }
 
   /** Drops the segments a playlist stopped listing, and the oldest beyond `keepSegments`, unless being delivered. */
