@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Origin } from '../src/origin/origin.js'
-import { launchChromium, type Browser } from './support/browser.js'
-import { eventually, startOrigin } from './support/origin.js'
-import { openViewer, type Viewer } from './support/viewers.js'
+import { describe, it } from 'node:test'
+import { eventually } from './support/origin.js'
+import { sampleSwarm, type Viewer } from './support/viewers.js'
 
 function statValue(viewer: Viewer, name: string): Promise<string | null> {
   return viewer.page.getAttribute(`[data-stat="${name}"]`, 'data-value')
@@ -11,26 +9,12 @@ function statValue(viewer: Viewer, name: string): Promise<string | null> {
 
 // The demo page at GET /, as a person sees it: the numbers on the page, the switch, the phone layout.
 describe('the player page', () => {
-  let browser: Browser
-  let origin: Origin
-  const viewers: Viewer[] = []
-
-  before(async () => {
-    browser = await launchChromium()
-    origin = await startOrigin({ kind: 'sample' })
-    await origin.whenReady()
-  })
-  after(async () => {
-    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
-    await browser.close()
-    await origin.stop()
-  })
+  const swarm = sampleSwarm()
 
   it('opened by two browsers, shows a non-zero P2P share and connected peers within a minute', async () => {
-    viewers.push(await openViewer(browser, origin.url, { name: 'first' }))
+    await swarm.open('first')
     await new Promise((resolve) => setTimeout(resolve, 3000))
-    const second = await openViewer(browser, origin.url, { name: 'second' })
-    viewers.push(second)
+    const second = await swarm.open('second')
     const share = await eventually(
       async () => {
         const value = Number(await statValue(second, 'p2p-share'))
@@ -47,8 +31,7 @@ describe('the player page', () => {
   })
 
   it('switching P2P off is remembered across the reload: the viewer then plays over HTTP and uploads nothing', async () => {
-    const viewer = await openViewer(browser, origin.url, { name: 'switcher' })
-    viewers.push(viewer)
+    const viewer = await swarm.open('switcher')
     await viewer.page.waitForSelector('#p2p-switch:checked')
     await Promise.all([viewer.page.waitForEvent('load'), viewer.page.click('label.switch')])
     await viewer.page.waitForSelector('#p2p-switch:not(:checked)')
@@ -66,10 +49,10 @@ describe('the player page', () => {
   })
 
   it('fits a phone screen: no sideways scrolling, the video and the share are on screen', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true })
+    const context = await swarm.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true })
     try {
       const page = await context.newPage()
-      await page.goto(origin.url)
+      await page.goto(swarm.origin.url)
       await page.waitForSelector('[data-stat="p2p-share"]')
       const layout = await page.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import type { Origin } from '../src/origin/origin.js'
-import { launchChromium, type Browser } from './support/browser.js'
-import { startOrigin } from './support/origin.js'
-import { OriginDigests, openViewer, type Viewer } from './support/viewers.js'
+import { describe, it } from 'node:test'
+import { OriginDigests, sampleSwarm } from './support/viewers.js'
 
 const STAGGER_MS = 4000
 /** "Every viewer plays": currentTime advances at least this much within PLAY_WITHIN_MS of the viewer's start. */
@@ -14,21 +11,9 @@ const PLAY_WITHIN_MS = 30_000
 // after another through the demo page. Three use the service worker, one has P2P switched off, one uses the
 // hls.js loader instead of the service worker.
 describe('viewers share segments over WebRTC', () => {
-  let browser: Browser
-  let origin: Origin
-  const viewers: Viewer[] = []
+  const swarm = sampleSwarm()
+  const { viewers } = swarm
   const originDigests = new OriginDigests(viewers)
-
-  before(async () => {
-    browser = await launchChromium()
-    origin = await startOrigin({ kind: 'sample' })
-    await origin.whenReady()
-  })
-  after(async () => {
-    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
-    await browser.close()
-    await origin.stop()
-  })
 
   it('every viewer plays without stalls, later viewers get bytes from peers, and the player gets the origin bytes', async () => {
     const plan = [
@@ -41,7 +26,7 @@ describe('viewers share segments over WebRTC', () => {
     ]
     for (const [index, step] of plan.entries()) {
       if (index > 0) await originDigests.sleepRecording(STAGGER_MS)
-      viewers.push(await openViewer(browser, origin.url + step.query, { name: step.name, config: step.config }))
+      await swarm.open(step.name, step.query, step.config)
     }
     const last = viewers[viewers.length - 1]!
     await originDigests.sleepRecording(Math.max(0, last.openedAt + PLAY_WITHIN_MS - Date.now()))

@@ -2,9 +2,12 @@
 // page, or another site's page) in its own browser context, and reads back what the viewer got.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { after, before } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ViewerStats } from '../../src/protocol/stats.js'
-import { getBytes } from './origin.js'
+import type { Origin } from '../../src/origin/origin.js'
+import { launchChromium } from './browser.js'
+import { getBytes, startOrigin } from './origin.js'
 
 /** A fragment as the player received it: its URL and the SHA-1 of the bytes hls.js was handed. */
 export interface ReceivedFragment {
@@ -156,4 +159,36 @@ export class OriginDigests {
     }
     return checked
   }
+}
+
+/** What a describe block of viewer tests shares: one Chromium, one origin on the sample, the viewers it opened. */
+export interface SampleSwarm {
+  browser: Browser
+  origin: Origin
+  viewers: Viewer[]
+  /** Opens a viewer of `origin.url + query` and keeps it for closing after the block. */
+  open(name: string, query?: string, config?: Record<string, unknown>): Promise<Viewer>
+}
+
+/** Registers the block's before/after hooks: Chromium and the origin up before the tests, everything closed after. */
+export function sampleSwarm(): SampleSwarm {
+  const swarm = {
+    viewers: [] as Viewer[],
+    async open(name: string, query = '', config?: Record<string, unknown>) {
+      const viewer = await openViewer(swarm.browser, swarm.origin.url + query, { name, config })
+      swarm.viewers.push(viewer)
+      return viewer
+    },
+  } as SampleSwarm
+  before(async () => {
+    swarm.browser = await launchChromium()
+    swarm.origin = await startOrigin({ kind: 'sample' })
+    await swarm.origin.whenReady()
+  })
+  after(async () => {
+    await Promise.all(swarm.viewers.map((viewer) => viewer.close().catch(() => {})))
+    await swarm.browser?.close()
+    await swarm.origin?.stop()
+  })
+  return swarm
 }
