@@ -14,6 +14,8 @@ export interface BenchArgs {
   out: string
   /** Seconds to wait, before each mode, for other processes on the machine to calm down (0: do not wait). */
   quietWait: number
+  /** Keep the viewers' HTTP cache on (the default turns it off, see viewers.ts). */
+  httpCache: boolean
   /** Update bench/RESULTS.md with this run's tables. */
   writeResultsMd: boolean
 }
@@ -71,6 +73,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       nonNegativeInt,
       120,
     )
+    .option('--http-cache', "keep the viewers' HTTP cache on (fragments loaded again may then come from the cache)", false)
     .option('--no-build', 'do not rebuild the browser bundles (dist/browser) first')
     .option('--out <dir>', 'folder for swarm.json and swarm.svg', 'bench/results')
     .option('--no-results-md', 'do not update bench/RESULTS.md')
@@ -85,6 +88,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     out: string
     resultsMd: boolean
     quietWait: number
+    httpCache: boolean
   }>()
   const modes = opts.mode ?? [...MODE_NAMES]
   // Same order whatever the command line says: the baseline first.
@@ -97,6 +101,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     build: opts.build,
     out: opts.out,
     quietWait: opts.quietWait,
+    httpCache: opts.httpCache,
     writeResultsMd: opts.resultsMd,
   }
 }

@@ -44,7 +44,7 @@ function offloadPanel(modes: ModeResult[], box: Box, duration: number): string[]
   const yOf = (v: number) => box.y + box.h - ((v - yMin) / (1 - yMin)) * box.h
   const xOf = (t: number) => box.x + (t / duration) * box.w
   const ticks: Array<[number, string]> = []
-  for (let v = yMin; v <= 1.0001; v += 0.2) ticks.push([v, `${Math.round(v * 100)} %`])
+  for (let v = Math.ceil(yMin * 5 - 1e-9) / 5; v <= 1.0001; v += 0.2) ticks.push([v, `${Math.round(v * 100)} %`])
   const out = axes(box, 'Offload over time (origin side, cumulative): 1 - origin segment bytes / bytes the players got', ticks, yOf)
   for (let t = 0; t <= duration; t += duration > 120 ? 30 : 10) {
     out.push(`<text x="${fmt(xOf(t))}" y="${box.y + box.h + 16}" ${FONT} font-size="11" text-anchor="middle" fill="#475569">${t} s</text>`)

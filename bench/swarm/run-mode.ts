@@ -70,7 +70,7 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
     const end = t0 + args.duration * 1000
     const opens = viewers.map(async (viewer) => {
       await sleep(t0 + viewer.index * args.stagger - Date.now())
-      await viewer.open(browser, pageUrl)
+      await viewer.open(browser, pageUrl, args.httpCache)
     })
     const timeline: TimelinePoint[] = []
     let lastProgress = 0

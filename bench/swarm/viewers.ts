@@ -25,7 +25,7 @@ export class BenchViewer {
     readonly name: string,
   ) {}
 
-  async open(browser: Browser, url: string): Promise<void> {
+  async open(browser: Browser, url: string, httpCache: boolean): Promise<void> {
     try {
       this.context = await browser.newContext({ viewport: { width: 800, height: 480 } })
       const page = (this.page = await this.context.newPage())
@@ -36,9 +36,11 @@ export class BenchViewer {
       })
       // The HTTP cache off: a fragment loaded twice (hls.js restarted, say) costs the network twice, and a client
       // that counts it as HTTP then agrees with the origin. Only repeats differ: live segments are new each time.
-      const cdp = await this.context.newCDPSession(page)
-      await cdp.send('Network.enable')
-      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
+      if (!httpCache) {
+        const cdp = await this.context.newCDPSession(page)
+        await cdp.send('Network.enable')
+        await cdp.send('Network.setCacheDisabled', { cacheDisabled: true })
+      }
       this.openedAt = Date.now()
       await page.goto(url, { timeout: 30_000 })
       this.loaded = true
