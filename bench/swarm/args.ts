@@ -24,7 +24,7 @@ export interface BenchArgs {
 const MODE_ALIASES: Record<string, ModeName[]> = {
   http: ['http'],
   'live-torrent': ['live-torrent-sw', 'live-torrent-loader'],
-  'p2p-media-loader': ['p2pml', 'p2pml-no-interstitials'],
+  'p2p-media-loader': ['p2pml', 'p2pml-no-interstitials', 'p2pml-no-worker'],
   p2pml: ['p2pml'],
 }
 
@@ -64,7 +64,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     .option(
       '-m, --mode <mode>',
       `mode(s) to run, repeatable or comma-separated: http, live-torrent (= live-torrent-sw + live-torrent-loader), ` +
-        `p2p-media-loader (= p2pml + p2pml-no-interstitials), or one of ${MODE_NAMES.join(', ')}; default: all, in that order`,
+        `p2p-media-loader (= p2pml + p2pml-no-interstitials + p2pml-no-worker), or one of ${MODE_NAMES.join(', ')}; default: all, in that order`,
       collectModes,
     )
     .option(

@@ -13,6 +13,7 @@ const COLORS: Record<string, string> = {
   'live-torrent-loader': '#34d399',
   p2pml: '#d97706',
   'p2pml-no-interstitials': '#f59e0b',
+  'p2pml-no-worker': '#fcd34d',
 }
 const WIDTH = 960
 const FONT = 'font-family="system-ui, sans-serif"'

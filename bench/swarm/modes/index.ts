@@ -3,6 +3,7 @@ import { liveTorrentLoader } from './live-torrent-loader.js'
 import { liveTorrentSw } from './live-torrent-sw.js'
 import { p2pml } from './p2pml.js'
 import { p2pmlNoInterstitials } from './p2pml-no-interstitials.js'
+import { p2pmlNoWorker } from './p2pml-no-worker.js'
 
 /** What a mode's page needs to know. */
 export interface ModeEnv {
@@ -22,7 +23,7 @@ export interface Mode {
 }
 
 /** In running order: the baseline first. */
-export const MODE_NAMES = ['http', 'live-torrent-sw', 'live-torrent-loader', 'p2pml', 'p2pml-no-interstitials'] as const
+export const MODE_NAMES = ['http', 'live-torrent-sw', 'live-torrent-loader', 'p2pml', 'p2pml-no-interstitials', 'p2pml-no-worker'] as const
 export type ModeName = (typeof MODE_NAMES)[number]
 
 export const MODES: Record<ModeName, Mode> = {
@@ -31,4 +32,5 @@ export const MODES: Record<ModeName, Mode> = {
   'live-torrent-loader': liveTorrentLoader,
   p2pml,
   'p2pml-no-interstitials': p2pmlNoInterstitials,
+  'p2pml-no-worker': p2pmlNoWorker,
 }
