@@ -13,12 +13,15 @@ export class MediaWatch {
     this.scan()
   }
 
-  /** Media buffered ahead of the playhead of the element that plays (ms), or null when nothing plays yet. */
+  /**
+   * Media buffered ahead of the playhead (ms): of the element that has the most, 0 while an element has no media
+   * yet (a player starting up: it needs its first segment now), null when the page has no media element at all.
+   */
   bufferAheadMs(): number | null {
     let best: number | null = null
     for (const element of this.elements) {
-      if (!element.isConnected || element.readyState === HTMLMediaElement.HAVE_NOTHING) continue
-      const ahead = bufferedAhead(element)
+      if (!element.isConnected) continue
+      const ahead = element.readyState === HTMLMediaElement.HAVE_NOTHING ? 0 : bufferedAhead(element)
       if (best === null || ahead > best) best = ahead
     }
     return best === null ? null : best * 1000
