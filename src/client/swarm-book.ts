@@ -74,11 +74,8 @@ export class SwarmBook {
   }
 
   private join(segment: AnnouncedSegment, key: string, playlistUrl: string): void {
-    const entry = { segment, playlistUrl, keys: new Set([key]), listedAt: Date.now(), ready: null, busy: 0 } as Omit<
-      Entry,
-      'swarm'
-    > as Entry
-    entry.swarm = this.addTorrent(entry)
+    const joining: Omit<Entry, 'swarm'> = { segment, playlistUrl, keys: new Set([key]), listedAt: Date.now(), ready: null, busy: 0 }
+    const entry: Entry = Object.assign(joining, { swarm: this.addTorrent(joining) })
     entry.swarm.catch((err: unknown) => {
       console.warn(`live-torrent: cannot join the swarm of ${segment.url}:`, err)
       this.forget(entry)
@@ -127,7 +124,7 @@ export class SwarmBook {
     for (const entry of [...this.byInfoHash.values()]) this.forget(entry)
   }
 
-  private async addTorrent(entry: Entry): Promise<SegmentSwarm> {
+  private async addTorrent(entry: Omit<Entry, 'swarm'>): Promise<SegmentSwarm> {
     const { magnet } = entry.segment
     const response = await fetch(magnet.torrentUrl)
     if (!response.ok) throw new Error(`.torrent answered ${response.status}`)

@@ -46,7 +46,11 @@ self.addEventListener('fetch', (event) => {
   }
   const key = requestKey(request)
   if (!key || !viewer.segments.has(key)) return
-  event.respondWith(viewer.p2p ? answerSegment(event.clientId, key, request) : fetchOverHttp(event.clientId, key, request))
+  event.respondWith(
+    self.clients
+      .get(event.clientId)
+      .then((client) => (viewer.p2p ? answerSegment(client, key, request) : fetchOverHttp(client, key, request))),
+  )
 })
 
 function isPlaylistUrl(url: string): boolean {
@@ -70,17 +74,15 @@ async function announce(clientId: string, response: Response, playlistUrl: strin
   client?.postMessage(message)
 }
 
-async function answerSegment(clientId: string, key: string, request: Request): Promise<Response> {
-  const client = await self.clients.get(clientId)
+async function answerSegment(client: Client | undefined, key: string, request: Request): Promise<Response> {
   const answer = client ? await askPage(client, key) : ({ kind: 'none', reason: 'tab is gone' } as const)
   if (answer.kind === 'bytes') return segmentResponse(request, answer.bytes, answer.source)
-  return fetchOverHttp(clientId, key, request)
+  return fetchOverHttp(client, key, request)
 }
 
 /** A plain fetch of a segment (P2P off, or the page could not answer), counted in the tab's totals. */
-async function fetchOverHttp(clientId: string, key: string, request: Request): Promise<Response> {
+async function fetchOverHttp(client: Client | undefined, key: string, request: Request): Promise<Response> {
   const response = await fetch(request)
-  const client = await self.clients.get(clientId)
   if (client && response.ok) void reportHttpFetch(client, key, response.clone())
   return response
 }
