@@ -111,7 +111,7 @@ describe('a viewer that sends corrupted pieces', () => {
     browser = await launchChromium()
     // Tracker clients on WebSocket re-announce every 2 s (a fifth of this): a dropped peer gets many chances
     // to come back while the test watches.
-    origin = await startOrigin({ kind: 'sample' }, { announceIntervalMs: 10_000 })
+    origin = await startOrigin({ kind: 'sample' }, { tracker: { announceIntervalMs: 10_000 } })
     await origin.whenReady()
   })
   after(async () => {

@@ -4,40 +4,29 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { WebSocket } from 'ws'
 import type { Origin } from '../src/origin/origin.js'
+import { MESH_INFOHASH } from '../src/protocol/mesh.js'
 import { makeTsVod } from './support/media.js'
 import { eventually, getBytes, getText, mediaSequence, playlistEntries, startOrigin } from './support/origin.js'
+import { TrackerSocket, binaryId, type TrackerReply } from './support/tracker-socket.js'
 
-type TrackerAnswer = Record<string, unknown>
+type TrackerAnswer = TrackerReply
 
 /** A WebTorrent tracker client that speaks the wire protocol by hand: JSON messages over one WebSocket. */
 class TrackerClient {
   readonly peerId = `-LT0001-${randomBytes(6).toString('hex')}`
-  private readonly answers: TrackerAnswer[] = []
-  private waiters: Array<() => void> = []
 
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => {
-      this.answers.push(JSON.parse(data.toString('utf8')) as TrackerAnswer)
-      for (const wake of this.waiters.splice(0)) wake()
-    })
-  }
+  private constructor(readonly socket: TrackerSocket) {}
 
   static async connect(url: string): Promise<TrackerClient> {
-    const ws = new WebSocket(url)
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve())
-      ws.once('error', reject)
-    })
-    return new TrackerClient(ws)
+    return new TrackerClient(await TrackerSocket.connect(url))
   }
 
   /** Announces one infohash (hex) and returns the tracker's answer to it. */
   async announce(infoHashHex: string, left = 0): Promise<TrackerAnswer> {
-    const infoHash = Buffer.from(infoHashHex, 'hex').toString('latin1')
+    const infoHash = binaryId(infoHashHex)
     assert.equal(this.peerId.length, 20)
-    this.ws.send(
+    this.socket.send(
       JSON.stringify({
         action: 'announce',
         info_hash: infoHash,
@@ -50,26 +39,15 @@ class TrackerClient {
         offers: [],
       }),
     )
-    const deadline = Date.now() + 5000
-    for (;;) {
-      const index = this.answers.findIndex(
-        (answer) => answer.info_hash === infoHash || (answer['failure reason'] !== undefined && answer.info_hash === undefined),
-      )
-      if (index >= 0) return this.answers.splice(index, 1)[0]!
-      const wait = deadline - Date.now()
-      if (wait <= 0) throw new Error(`no tracker answer for ${infoHashHex}`)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait)
-        this.waiters.push(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
-    }
+    const answer = await this.socket.next(
+      (reply) => reply.info_hash === infoHash || (reply['failure reason'] !== undefined && reply.info_hash === undefined),
+    )
+    if (!answer) throw new Error(`no tracker answer for ${infoHashHex}`)
+    return answer
   }
 
   close(): void {
-    this.ws.terminate()
+    this.socket.close()
   }
 }
 
@@ -79,7 +57,8 @@ function announceUrl(origin: Origin): string {
 
 async function metric(origin: Origin, name: string): Promise<number> {
   const { text } = await getText(new URL('metrics', origin.url).href)
-  const match = new RegExp(`^${name} (\\d+(?:\\.\\d+)?)`, 'm').exec(text)
+  const escaped = name.replace(/[{}"=]/g, (char) => `\\${char}`)
+  const match = new RegExp(`^${escaped} (\\d+(?:\\.\\d+)?)`, 'm').exec(text)
   assert.ok(match, `${name} in /metrics`)
   return Number(match[1])
 }
@@ -201,5 +180,89 @@ describe('built-in WebTorrent tracker: segments leaving the window', () => {
     assert.equal(await metric(origin, 'live_torrent_tracker_peers'), 0)
     // Only now, well before the loop brings these bytes back, does the check above mean anything.
     assert.ok(!(await publishedInfoHashes(origin)).includes(hash), 'the infohash is not back in the playlist yet')
+  })
+})
+
+describe('built-in WebTorrent tracker: limits per connection', () => {
+  let origin: Origin
+  const sockets: TrackerSocket[] = []
+  before(async () => {
+    origin = await startOrigin(
+      { kind: 'sample' },
+      { windowSegments: 4, tracker: { messageBurst: 10, messagesPerSecond: 5, maxViolationsPerSocket: 20, heartbeatMs: 300 } },
+    )
+    await origin.whenReady()
+  })
+  after(async () => {
+    for (const socket of sockets) socket.close()
+    await origin.stop()
+  })
+  const open = async (): Promise<TrackerSocket> => {
+    const socket = await TrackerSocket.connect(announceUrl(origin))
+    sockets.push(socket)
+    return socket
+  }
+  const meshAnnounce = (peerId: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      action: 'announce',
+      info_hash: binaryId(MESH_INFOHASH),
+      peer_id: peerId,
+      event: 'started',
+      left: 1,
+      offers: [],
+      ...extra,
+    })
+
+  it('slows a flooding connection down, then closes it, while another viewer is served as before', async () => {
+    const viewer = await open()
+    const flood = await open()
+    viewer.send(meshAnnounce('viewer-0000000000000'))
+    assert.equal((await viewer.next((reply) => reply.action === 'announce'))?.['failure reason'], undefined)
+    for (let index = 0; index < 200 && flood.open; index++) flood.send(meshAnnounce('flood-00000000000000'))
+    await eventually(() => flood.closeCode !== null, 5000, 'the flooding connection to be closed')
+    assert.equal(flood.closeCode, 1008)
+    assert.ok(flood.replies.some((reply) => reply['failure reason'] === 'too many messages: slow down' && reply.action === 'announce'))
+    assert.ok(flood.replies.filter((reply) => reply['failure reason'] === undefined).length <= 12, 'only the burst got through')
+    viewer.send(meshAnnounce('viewer-0000000000000', { event: 'update' }))
+    assert.equal((await viewer.next((reply) => reply.action === 'announce'))?.['failure reason'], undefined)
+    assert.ok((await metric(origin, 'live_torrent_tracker_refused_messages_total{reason="rate"}')) >= 20)
+    assert.equal(await metric(origin, 'live_torrent_tracker_closed_sockets_total{reason="violations"}'), 1)
+    assert.equal((await getText(origin.playlistUrl)).status, 200)
+  })
+
+  it('closes a connection that sends a message over the size limit (WebSocket 1009)', async () => {
+    const socket = await open()
+    socket.send(Buffer.alloc(65 * 1024, 0x20))
+    await eventually(() => socket.closeCode !== null, 5000, 'the connection to be closed')
+    assert.equal(socket.closeCode, 1009)
+  })
+
+  it('keeps a peer id to its connection: a stranger cannot announce stopped in its name', async () => {
+    const victim = await open()
+    victim.send(meshAnnounce('victim-0000000000000'))
+    await victim.next((reply) => reply.action === 'announce')
+    const stranger = await open()
+    stranger.send(meshAnnounce('victim-0000000000000', { event: 'stopped' }))
+    const refused = await stranger.next((reply) => reply.action === 'announce')
+    assert.equal(refused?.['failure reason'], 'peer_id is in use by another connection')
+    const probe = await open()
+    probe.send(JSON.stringify({ action: 'scrape', info_hash: binaryId(MESH_INFOHASH) }))
+    const scrape = await probe.next((reply) => reply.action === 'scrape')
+    const files = scrape?.files as Record<string, { incomplete: number }>
+    assert.ok(files[binaryId(MESH_INFOHASH)]!.incomplete >= 1, 'the victim is still in the mesh swarm')
+  })
+
+  it('drops a connection that stopped answering pings, and frees its peer id', async () => {
+    const silent = await open()
+    silent.send(meshAnnounce('silent-0000000000000'))
+    await silent.next((reply) => reply.action === 'announce')
+    const peersBefore = await metric(origin, 'live_torrent_tracker_peers')
+    // No more reads on this side: pings go unanswered, as from a viewer whose network vanished without a TCP close.
+    ;(silent.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+    await eventually(async () => (await metric(origin, 'live_torrent_tracker_peers')) < peersBefore, 5000, 'the silent peer to leave')
+    assert.ok((await metric(origin, 'live_torrent_tracker_closed_sockets_total{reason="heartbeat"}')) >= 1)
+    const back = await open()
+    back.send(meshAnnounce('silent-0000000000000'))
+    assert.equal((await back.next((reply) => reply.action === 'announce'))?.['failure reason'], undefined, 'its peer id is free again')
   })
 })

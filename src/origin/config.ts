@@ -1,3 +1,5 @@
+import type { TrackerConfig } from '../tracker/config.js'
+
 /** Everything an origin can be told, with every default written once, here. */
 export interface OriginConfig {
   /** TCP port of the HTTP server (playlists, segments, torrents, tracker, page, metrics). */
@@ -16,8 +18,8 @@ export interface OriginConfig {
   builtinTracker: boolean
   /** Access-Control-Allow-Origin: '*', one origin, or a comma-separated list. */
   cors: string
-  /** Announce interval handed to tracker clients (ms). WebSocket clients are told a fifth of it. */
-  announceIntervalMs: number
+  /** The built-in tracker's own settings (announce interval, per-connection limits); defaults in tracker/config.ts. */
+  tracker: Partial<TrackerConfig>
   /** Segments hashed at once. */
   hashConcurrency: number
   /** Segments downloaded from a remote upstream at once. */
@@ -40,7 +42,7 @@ export const DEFAULT_CONFIG: OriginConfig = {
   trackers: [],
   builtinTracker: true,
   cors: '*',
-  announceIntervalMs: 50_000,
+  tracker: {},
   hashConcurrency: 2,
   fetchConcurrency: 4,
   segmentAttempts: 3,

@@ -35,16 +35,6 @@ export class OriginMetrics {
     labelNames: ['kind'],
     registers: [this.registry],
   })
-  readonly trackerSwarms = new Gauge({
-    name: 'live_torrent_tracker_swarms',
-    help: 'Swarms on the built-in tracker',
-    registers: [this.registry],
-  })
-  readonly trackerPeers = new Gauge({
-    name: 'live_torrent_tracker_peers',
-    help: 'Peers across all swarms of the built-in tracker',
-    registers: [this.registry],
-  })
   readonly publishedSegments = new Gauge({
     name: 'live_torrent_published_infohashes',
     help: 'Infohashes currently published',

@@ -12,7 +12,7 @@ import { OriginMetrics } from './metrics.js'
 import { openSource, type OpenedSource } from './sources/open-source.js'
 import type { SourceSpec } from './sources/resolve.js'
 import { HashQueue } from './torrent/hash-queue.js'
-import { Tracker } from './tracker/tracker.js'
+import { Tracker } from '../tracker/tracker.js'
 import { Upstream } from './upstream.js'
 
 export class PortInUseError extends Error {
@@ -61,8 +61,9 @@ export class Origin {
     tracker = config.builtinTracker
       ? new Tracker({
           isPublished: (hash) => ctx.catalog.isPublished(hash),
-          announceIntervalMs: config.announceIntervalMs,
+          config: config.tracker,
           logger: ctx.logger,
+          registry: ctx.metrics.registry,
         })
       : null
     const app = await buildHttpServer({ ctx, config, tracker })

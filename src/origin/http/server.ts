@@ -2,7 +2,7 @@ import cors from '@fastify/cors'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { OriginConfig } from '../config.js'
 import type { OriginContext } from '../context.js'
-import type { Tracker } from '../tracker/tracker.js'
+import type { Tracker } from '../../tracker/tracker.js'
 import { Links } from './links.js'
 import { checkRequestPath } from './paths.js'
 import { serveResource } from './routes.js'
@@ -81,8 +81,7 @@ function attachTracker(app: FastifyInstance, tracker: Tracker | null): void {
 }
 
 function updateTrackerGauges({ ctx, tracker }: HttpDeps): void {
-  ctx.metrics.trackerSwarms.set(tracker?.swarmCount ?? 0)
-  ctx.metrics.trackerPeers.set(tracker?.peerCount ?? 0)
+  tracker?.updateGauges()
   ctx.metrics.publishedSegments.set(ctx.catalog.publishedInfoHashes)
 }
 
