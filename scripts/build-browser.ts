@@ -35,11 +35,11 @@ const common: BuildOptions = {
 }
 
 const bundles: BuildOptions[] = [
-  { ...common, entryPoints: { 'live-torrent': `${root}src/client/page-script.ts` } },
-  { ...common, entryPoints: { 'live-torrent-sw': `${root}src/sw/service-worker.ts` } },
+  { ...common, entryPoints: { 'live-torrent': `${root}src/entries/page-script.ts` } },
+  { ...common, entryPoints: { 'live-torrent-sw': `${root}src/entries/service-worker.ts` } },
   { ...common, entryPoints: { player: `${root}src/player/main.ts` } },
   // The hls.js loader and page client as an ES module for sites that bundle their own player (`live-torrent/hlsjs`).
-  { ...common, format: 'esm', outExtension: { '.js': '.mjs' }, entryPoints: { 'live-torrent-hlsjs': `${root}src/hlsjs/index.ts` } },
+  { ...common, format: 'esm', outExtension: { '.js': '.mjs' }, entryPoints: { 'live-torrent-hlsjs': `${root}src/entries/hlsjs.ts` } },
 ]
 
 async function main(): Promise<void> {

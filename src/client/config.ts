@@ -1,9 +1,12 @@
+import { ConfigError, DEFAULT_DELIVERY_CONFIG, validateDeliveryConfig, type DeliveryConfig } from './core/config.js'
+
 /**
- * Configuration of the page client (one per page). Every default is here, once.
- * The page script reads overrides from `window.liveTorrentConfig` (set before the script loads) and from the
- * page URL (`?p2p=0`, `?path=loader`), so a site can tune it without a build.
+ * Configuration of the page client (one per page): the delivery core's settings (core/config.ts, with their
+ * defaults there) and the page's own, whose defaults are here. The page script reads overrides from
+ * `window.liveTorrentConfig` (set before the script loads) and from the page URL (`?p2p=0`, `?path=loader`), so
+ * a site can tune it without a build.
  */
-export interface ClientConfig {
+export interface ClientConfig extends DeliveryConfig {
   /** Use P2P at all. Off: every segment comes over plain HTTP and nothing is uploaded. */
   p2p: boolean
   /**
@@ -15,10 +18,6 @@ export interface ClientConfig {
   serviceWorkerUrl: string
   /** How long to wait for the service worker to take control of a fresh page before using the loader (ms). */
   serviceWorkerTimeoutMs: number
-  /** Upload cap in bytes per second; -1 = no cap, 0 = upload switched off (download from peers still works). */
-  uploadLimit: number
-  /** Segments kept (and seeded) per rendition; older ones are removed from the client. Bounds memory. */
-  keepSegments: number
   /** Neighbours (WebRTC connections to other viewers) at most. */
   maxNeighbours: number
   /**
@@ -26,46 +25,58 @@ export interface ClientConfig {
    * learns the viewer's public IP address, so a privacy-minded site runs its own (or lists none on a LAN).
    */
   iceServers: RTCIceServer[]
-  /**
-   * The P2P deadline: a segment the player asks for waits for peers at most
-   *   clamp(bufferAheadMs - httpReserveMs, 0, maxWaitMs)
-   * where bufferAheadMs is how much media the player has buffered ahead of its playhead; then HTTP takes over.
-   * When the buffer is unknown (no <video> found), defaultWaitMs is used.
-   */
-  deadline: { httpReserveMs: number; maxWaitMs: number; defaultWaitMs: number }
-  /**
-   * Before the deadline, a viewer whose peers do not have the segment yet starts HTTP after a random share of
-   * its wait (a lottery): among viewers at the same point, one fetches early and the rest get it from that one.
-   * 0 disables the lottery (always wait the full deadline).
-   */
-  httpLotteryShare: number
   /** Extra time the service worker gives the page beyond the page's own promise before fetching itself (ms). */
   serviceWorkerGraceMs: number
 }
 
 export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
+  ...DEFAULT_DELIVERY_CONFIG,
   p2p: true,
   path: 'auto',
   serviceWorkerUrl: '/live-torrent-sw.js',
   serviceWorkerTimeoutMs: 3000,
-  uploadLimit: -1,
-  keepSegments: 12,
   maxNeighbours: 12,
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
-  deadline: { httpReserveMs: 4000, maxWaitMs: 6000, defaultWaitMs: 1000 },
-  httpLotteryShare: 0.6,
   serviceWorkerGraceMs: 4000,
 }
 
-export type ClientConfigOverrides = Partial<Omit<ClientConfig, 'deadline'>> & { deadline?: Partial<ClientConfig['deadline']> }
+type Nested = 'deadline' | 'firstFetch'
+export type ClientConfigOverrides = Partial<Omit<ClientConfig, Nested>> & { [K in Nested]?: Partial<ClientConfig[K]> }
 
+/** The defaults with each override over them in turn (nested objects merged), checked: a bad value throws. */
 export function resolveClientConfig(...overrides: (ClientConfigOverrides | undefined)[]): ClientConfig {
-  let config: ClientConfig = { ...DEFAULT_CLIENT_CONFIG, deadline: { ...DEFAULT_CLIENT_CONFIG.deadline } }
+  let config: ClientConfig = {
+    ...DEFAULT_CLIENT_CONFIG,
+    deadline: { ...DEFAULT_CLIENT_CONFIG.deadline },
+    firstFetch: { ...DEFAULT_CLIENT_CONFIG.firstFetch },
+  }
   for (const override of overrides) {
     if (!override) continue
-    config = { ...config, ...override, deadline: { ...config.deadline, ...override.deadline } }
+    for (const name of Object.keys(override))
+      if (!(name in DEFAULT_CLIENT_CONFIG)) throw new ConfigError(`live-torrent: unknown option "${name}"`)
+    config = {
+      ...config,
+      ...override,
+      deadline: { ...config.deadline, ...override.deadline },
+      firstFetch: { ...config.firstFetch, ...override.firstFetch },
+    }
   }
+  validateClientConfig(config)
   return config
+}
+
+function validateClientConfig(config: ClientConfig): void {
+  validateDeliveryConfig(config)
+  const check = (ok: boolean, name: string, expected: string) => {
+    if (!ok) throw new ConfigError(`live-torrent: ${name} must be ${expected}, got ${JSON.stringify(config[name as keyof ClientConfig])}`)
+  }
+  check(typeof config.p2p === 'boolean', 'p2p', 'true or false')
+  check(['auto', 'service-worker', 'loader'].includes(config.path), 'path', '"auto", "service-worker" or "loader"')
+  check(typeof config.serviceWorkerUrl === 'string' && config.serviceWorkerUrl.length > 0, 'serviceWorkerUrl', 'a URL')
+  check(Number.isFinite(config.serviceWorkerTimeoutMs) && config.serviceWorkerTimeoutMs >= 0, 'serviceWorkerTimeoutMs', 'a number of ms')
+  check(Number.isInteger(config.maxNeighbours) && config.maxNeighbours >= 1, 'maxNeighbours', 'a whole number of at least 1')
+  check(Array.isArray(config.iceServers), 'iceServers', 'an array of RTCIceServer')
+  check(Number.isFinite(config.serviceWorkerGraceMs) && config.serviceWorkerGraceMs >= 0, 'serviceWorkerGraceMs', 'a number of ms')
 }
 
 /** Overrides from the page URL: `?p2p=0|1`, `?path=service-worker|loader`. */

@@ -1,6 +1,6 @@
 import type { ViewerStats } from '../protocol/stats.js'
 import type { ClientConfig } from './config.js'
-import type { StatsEvents } from './events.js'
+import type { StatsEvents } from './core/events.js'
 
 /** The one thing the loaders need of an hls.js build: its default loader class. */
 export interface HlsLike {

@@ -1,26 +1,31 @@
 import WebTorrent from 'webtorrent/dist/webtorrent.min.js'
 import type { AnnouncedSegment } from '../protocol/playlist-magnets.js'
+import { browserClock, consoleLog, fetchHttp } from './adapters/browser-ports.js'
+import { Mesh } from './adapters/mesh.js'
+import { WebTorrentTransport } from './adapters/webtorrent-transport.js'
+import { assertWebTorrent } from './adapters/webtorrent-internals.js'
 import type { ClientConfig } from './config.js'
-import { deliver, p2pWaitMs, type DeliveredSegment } from './deadline.js'
-import { Mesh } from './mesh.js'
-import type { SwarmHooks } from './segment-swarm.js'
-import { StatsRecorder } from './stats.js'
-import { SwarmBook } from './swarm-book.js'
+import { DeliveryCore } from './core/delivery-core.js'
+import { p2pWaitMs } from './core/deadline.js'
+import type { DeliveredSegment } from './core/segment-request.js'
+import { StatsRecorder } from './core/stats.js'
 
 /**
- * The page's P2P side, one per page: a WebTorrent client whose segment swarms run over the neighbour mesh.
- * The service worker bridge or the hls.js loader tells it which segments exist (announce) and asks for them
- * (deliver); it answers with verified bytes from peers, or with HTTP once the deadline passes, and seeds them.
+ * The page's P2P side, one per page: the delivery core over its browser ports (WebTorrent swarms on the neighbour
+ * mesh, fetch, the page's clock). The service worker bridge or the hls.js loader tells it which segments exist
+ * (announce) and asks for them (deliver); it answers with verified bytes from peers, or with HTTP once the
+ * deadline passes, and seeds them. P2P starts on the first playlist with magnets, on the tracker they name.
  */
 export class PageClient {
   readonly recorder: StatsRecorder
   private readonly peerId = randomPeerId()
   private torrents: WebTorrent | null = null
+  private transport: WebTorrentTransport | null = null
   private mesh: Mesh | null = null
-  private book: SwarmBook | null = null
+  private core: DeliveryCore | null = null
 
   constructor(readonly config: ClientConfig) {
-    this.recorder = new StatsRecorder(config.p2p)
+    this.recorder = new StatsRecorder(config.p2p, browserClock)
   }
 
   get p2p(): boolean {
@@ -37,23 +42,8 @@ export class PageClient {
    * The player asks for a segment. Resolves with its bytes (from peers, HTTP or both), or null when this client
    * does not know the segment or P2P is off: then the caller fetches it over plain HTTP itself.
    */
-  async deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null> {
-    const acquired = this.config.p2p && this.book ? await this.book.acquire(key) : null
-    if (!acquired) return null
-    const { swarm, release } = acquired
-    try {
-      const delivered = await deliver(swarm, p2pWaitMs(bufferAheadMs, this.config.deadline), this.config.httpLotteryShare)
-      if (delivered.httpAfterMs !== null) this.recorder.fallback(swarm.infoHash, delivered.httpAfterMs)
-      this.recorder.segment({
-        infoHash: swarm.infoHash,
-        source: delivered.source,
-        bytes: delivered.bytes.length,
-        waitedMs: delivered.waitedMs,
-      })
-      return delivered
-    } finally {
-      release()
-    }
+  deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null> {
+    return this.config.p2p && this.core ? this.core.deliver(key, bufferAheadMs) : Promise.resolve(null)
   }
 
   /** How long `deliver` may take at most for this buffer: the caller's own timeout builds on it. */
@@ -62,66 +52,63 @@ export class PageClient {
   }
 
   knows(key: string): boolean {
-    return this.book?.has(key) ?? false
+    return this.core?.knows(key) ?? false
   }
 
   destroy(): void {
-    this.book?.destroy()
+    this.core?.destroy()
+    this.transport?.destroy()
     this.mesh?.destroy()
     this.torrents?.destroy()
   }
 
-  /** Starts WebTorrent and the mesh on the first segments, with the tracker their magnets name. */
-  private ensureStarted(segments: AnnouncedSegment[]): SwarmBook | null {
-    if (this.book) return this.book
+  /** Starts WebTorrent, the mesh and the core on the first segments, with the tracker their magnets name. */
+  private ensureStarted(segments: AnnouncedSegment[]): DeliveryCore | null {
+    if (this.core) return this.core
     const trackerUrl = segments.flatMap((segment) => segment.magnet.trackers).find((url) => /^wss?:\/\//.test(url))
     if (!trackerUrl) {
       console.warn('live-torrent: the magnets name no WebSocket tracker; P2P is off for this stream')
       return null
     }
+    assertWebTorrent()
     const torrents = new WebTorrent({ peerId: this.peerId, tracker: false, dht: false, lsd: false, utPex: false, webSeeds: false })
     torrents.on('error', (err) => console.warn('live-torrent: WebTorrent error', err))
     if (this.config.uploadLimit > 0) torrents.throttleUpload(this.config.uploadLimit)
-    const mesh = new Mesh({
+    let core: DeliveryCore | null = null
+    const mesh: Mesh = new Mesh({
       trackerUrl,
       peerId: this.peerId,
       maxNeighbours: this.config.maxNeighbours,
       iceServers: this.config.iceServers,
       onNeighbour: (neighbour) => {
         this.recorder.peers(mesh.size)
-        book.onNeighbour(neighbour)
+        transport.onNeighbour(neighbour)
+        core?.onNeighbour(neighbour.id)
       },
-      onNeighbourGone: () => this.recorder.peers(mesh.size),
-      onChannel: (neighbour, infoHash, channel) => book.onChannel(neighbour, infoHash, channel),
+      onNeighbourGone: (neighbour) => {
+        this.recorder.peers(mesh.size)
+        core?.onNeighbourGone(neighbour.id)
+      },
+      onChannel: (neighbour, infoHash, channel) => transport.onChannel(neighbour, infoHash, channel),
+      onControl: (from, message) => core?.onControl(from, message),
     })
-    const book = new SwarmBook({
+    const transport = new WebTorrentTransport({
       client: torrents,
-      mesh,
-      keepSegments: this.config.keepSegments,
       canUpload: this.config.uploadLimit !== 0,
-      hooksFor: (infoHash) => this.hooksFor(infoHash, mesh),
-      onHeld: (segments) => this.recorder.held(segments),
+      neighbours: () => mesh.all(),
+      openChannel: (neighbour, infoHash) => mesh.openChannel(neighbour, infoHash),
     })
+    core = new DeliveryCore(
+      this.config,
+      { clock: browserClock, random: Math.random, log: consoleLog, transport, http: fetchHttp, mesh },
+      this.recorder,
+    )
     this.torrents = torrents
+    this.transport = transport
     this.mesh = mesh
-    this.book = book
+    this.core = core
     mesh.start()
-    return book
-  }
-
-  private hooksFor(infoHash: string, mesh: Mesh): SwarmHooks {
-    let rejected = false
-    return {
-      peerBytes: (bytes) => this.recorder.peerBytes(infoHash, bytes),
-      httpBytes: (bytes) => this.recorder.httpBytes(infoHash, bytes),
-      uploaded: (bytes) => this.recorder.uploaded(infoHash, bytes),
-      badPiece: (piece, neighbours) => {
-        // Only neighbours not banned yet count: one bad neighbour often fails pieces of several segments at once.
-        const dropped = neighbours.filter((id) => mesh.ban(id)).length
-        this.recorder.rejected({ infoHash, piece, peersDropped: dropped }, !rejected)
-        rejected = true
-      },
-    }
+    return core
   }
 }
 

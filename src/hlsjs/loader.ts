@@ -10,13 +10,22 @@ import type {
 } from 'hls.js'
 import { MAGNET_TAG } from '../protocol/magnet-line.js'
 import { readPlaylistMagnets, segmentKey } from '../protocol/playlist-magnets.js'
-import type { PageClient } from '../client/page-client.js'
+import type { DeliveredSegment } from '../client/core/segment-request.js'
+import type { AnnouncedSegment } from '../protocol/playlist-magnets.js'
 
 type LoaderClass<T extends LoaderContext> = new (config: HlsConfig) => Loader<T>
 
+/** What the loaders need of the page client (src/client/page-client.ts). */
+export interface LoaderClient {
+  readonly p2p: boolean
+  announce(playlistUrl: string, segments: AnnouncedSegment[]): void
+  knows(key: string): boolean
+  deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null>
+}
+
 /** What the loaders need: the page client and how much the player has buffered ahead (ms, null = unknown). */
 export interface LoaderDeps {
-  client: PageClient
+  client: LoaderClient
   bufferAheadMs: () => number | null
 }
 

@@ -1,8 +1,15 @@
+import { AnswerTimer } from '../client/core/answer-timer.js'
+import type { Clock } from '../client/core/ports.js'
 import { isLiveTorrentMessage, type PortMessage, type SegmentRequestMessage } from '../protocol/messages.js'
 import { segmentKey } from '../protocol/playlist-magnets.js'
 
-/** How long the page has to acknowledge a segment request before the worker fetches it itself (ms). */
-const ACK_TIMEOUT_MS = 1000
+const workerClock: Clock = {
+  now: () => performance.now(),
+  setTimer(ms, run) {
+    const id = setTimeout(run, ms)
+    return { cancel: () => clearTimeout(id) }
+  },
+}
 
 export type PageAnswer = { kind: 'bytes'; bytes: ArrayBuffer; source: string } | { kind: 'none'; reason: string }
 
@@ -28,22 +35,16 @@ export function askPage(client: Client, key: string): Promise<PageAnswer> {
   const channel = new MessageChannel()
   return new Promise<PageAnswer>((resolve) => {
     const finish = (answer: PageAnswer) => {
-      clearTimeout(timer)
       channel.port1.close()
       resolve(answer)
     }
-    let timer = setTimeout(() => finish({ kind: 'none', reason: 'page did not acknowledge' }), ACK_TIMEOUT_MS)
+    const timer = new AnswerTimer(workerClock, (reason) => finish({ kind: 'none', reason }))
     channel.port1.onmessage = (event: MessageEvent<PortMessage>) => {
       const message = event.data
       if (!isLiveTorrentMessage(message)) return
-      if (message.lt === 'segment-ack') {
-        clearTimeout(timer)
-        timer = setTimeout(() => finish({ kind: 'none', reason: 'page did not answer in time' }), message.answerWithinMs)
-      } else if (message.lt === 'segment-answer') {
-        finish({ kind: 'bytes', bytes: message.bytes, source: message.source })
-      } else if (message.lt === 'segment-decline') {
-        finish({ kind: 'none', reason: message.reason })
-      }
+      if (message.lt === 'segment-ack') timer.acknowledged(message.answerWithinMs)
+      else if (message.lt === 'segment-answer' && timer.settle()) finish({ kind: 'bytes', bytes: message.bytes, source: message.source })
+      else if (message.lt === 'segment-decline' && timer.settle()) finish({ kind: 'none', reason: message.reason })
     }
     const request: SegmentRequestMessage = { lt: 'segment-request', key }
     client.postMessage(request, [channel.port2])

@@ -10,6 +10,7 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     on(event: 'download' | 'upload', cb: (bytes: number) => void): void
     on(event: 'piece', cb: (index: number, offset: number, buffer: Uint8Array) => void): void
     unchoke(): void
+    have(index: number): void
     destroy(): void
   }
   export interface TorrentFile {
@@ -27,8 +28,6 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     pieces: unknown[]
     files: TorrentFile[]
     wires: Wire[]
-    /** Internal: peers by id (a conn's `id`), each with its wire once connected. */
-    _peers: Map<string, { wire: Wire | null }>
     addPeer(peer: object): boolean
     addWebSeed(url: string): void
     destroy(opts?: { destroyStore?: boolean }, cb?: (err?: Error) => void): void

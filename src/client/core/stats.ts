@@ -1,5 +1,6 @@
-import { emptyStats, type StatsEventMap, type ViewerStats } from '../protocol/stats.js'
+import { emptyStats, type StatsEventMap, type ViewerStats } from '../../protocol/stats.js'
 import { TypedEvents } from './events.js'
+import type { Clock, Timer } from './ports.js'
 
 /** How often the aggregated 'stats' event fires at most (ms). */
 const STATS_EVENT_INTERVAL_MS = 250
@@ -8,9 +9,12 @@ const STATS_EVENT_INTERVAL_MS = 250
 export class StatsRecorder {
   readonly stats: ViewerStats
   readonly events = new TypedEvents<StatsEventMap>()
-  private statsTimer: ReturnType<typeof setTimeout> | null = null
+  private statsTimer: Timer | null = null
 
-  constructor(p2pEnabled: boolean) {
+  constructor(
+    p2pEnabled: boolean,
+    private readonly clock: Clock,
+  ) {
     this.stats = emptyStats(p2pEnabled)
   }
 
@@ -77,9 +81,9 @@ export class StatsRecorder {
 
   private scheduleStatsEvent(): void {
     if (this.statsTimer) return
-    this.statsTimer = setTimeout(() => {
+    this.statsTimer = this.clock.setTimer(STATS_EVENT_INTERVAL_MS, () => {
       this.statsTimer = null
       this.events.emit('stats', { ...this.stats })
-    }, STATS_EVENT_INTERVAL_MS)
+    })
   }
 }

@@ -1,12 +1,12 @@
 // First: WebTorrent's hashing library reads WebCrypto when it loads.
-import './sha1-fallback.js'
+import '../client/sha1-fallback.js'
 import type { HlsConfig, Loader, LoaderContext } from 'hls.js'
 import { createLoaders } from '../hlsjs/loader.js'
-import { configFromQuery, resolveClientConfig, type ClientConfig, type ClientConfigOverrides } from './config.js'
-import { MediaWatch } from './media-watch.js'
-import { PageClient } from './page-client.js'
-import type { DeliveryPath, HlsLike, LiveTorrentPageApi } from './page-api.js'
-import { bridgeServiceWorker, startServiceWorker } from './sw-bridge.js'
+import { configFromQuery, resolveClientConfig, type ClientConfig, type ClientConfigOverrides } from '../client/config.js'
+import { MediaWatch } from '../client/media-watch.js'
+import { PageClient } from '../client/page-client.js'
+import type { DeliveryPath, HlsLike, LiveTorrentPageApi } from '../client/page-api.js'
+import { bridgeServiceWorker, startServiceWorker } from '../client/sw-bridge.js'
 
 /**
  * The page script (dist/browser/live-torrent.js): include it on any page with a video player and it makes the

@@ -1,4 +1,4 @@
-import type { StatsEventMap } from '../protocol/stats.js'
+import type { StatsEventMap } from '../../protocol/stats.js'
 
 type Listener<T> = (detail: T) => void
 

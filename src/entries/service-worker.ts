@@ -2,8 +2,8 @@
 import { isLiveTorrentMessage, type HttpFetchedMessage, type PageToSwMessage, type SegmentsMessage } from '../protocol/messages.js'
 import { MAGNET_TAG } from '../protocol/magnet-line.js'
 import { readPlaylistMagnets } from '../protocol/playlist-magnets.js'
-import { askPage, requestKey, segmentResponse } from './segment-request.js'
-import { Viewers } from './viewers.js'
+import { askPage, requestKey, segmentResponse } from '../sw/segment-request.js'
+import { Viewers } from '../sw/viewers.js'
 
 /**
  * The live-torrent service worker. It proxies the playlist and segment requests of any player on a page that

@@ -1,7 +1,12 @@
 import TrackerClient from 'bittorrent-tracker'
-import { MESH_INFOHASH, infoHashOfChannel, segmentChannelLabel } from '../protocol/mesh.js'
+import { MESH_INFOHASH, infoHashOfChannel, segmentChannelLabel } from '../../protocol/mesh.js'
+import { encodeControlMessage, parseControlMessage, type ControlMessage } from '../../protocol/mesh-control.js'
+import type { MeshPort } from '../core/ports.js'
 
-/** A simple-peer connection as bittorrent-tracker's client hands it out. */
+/**
+ * A simple-peer connection as bittorrent-tracker's client hands it out (@thaunknown/simple-peer 10.1, checked
+ * against 10.1.2). Its one internal used here, `_pc`, is checked on every connection (see onConnected).
+ */
 export interface SimplePeer {
   id: string
   initiator: boolean
@@ -11,6 +16,8 @@ export interface SimplePeer {
   _pc: RTCPeerConnection | null
   once(event: 'connect' | 'close', cb: () => void): void
   on(event: 'error', cb: (err: Error) => void): void
+  on(event: 'data', cb: (data: Uint8Array | string) => void): void
+  send(data: string): void
   destroy(err?: Error): void
 }
 
@@ -32,6 +39,8 @@ export interface MeshOptions {
   onNeighbourGone: (neighbour: Neighbour) => void
   /** A neighbour opened a segment channel (label names the segment's infohash). */
   onChannel: (neighbour: Neighbour, infoHash: string, channel: RTCDataChannel) => void
+  /** A well-formed control message from a neighbour (anything else is dropped, see protocol/mesh-control.ts). */
+  onControl: (from: string, message: ControlMessage) => void
 }
 
 /**
@@ -39,8 +48,9 @@ export interface MeshOptions {
  * for the whole stream. Segment wires run on extra data channels of these connections, so a new segment's swarm
  * is joined in one round trip instead of a fresh ICE/DTLS setup (seconds) per segment.
  */
-export class Mesh {
+export class Mesh implements MeshPort {
   private readonly neighbours = new Map<string, Neighbour>()
+  private audienceSize: number | null = null
   private readonly banned = new Set<string>()
   /** Segment channels a peer opened before this side's simple-peer said 'connect' (see holdEarlyChannels). */
   private readonly earlyChannels = new WeakMap<SimplePeer, RTCDataChannel[]>()
@@ -55,6 +65,10 @@ export class Mesh {
       getAnnounceOpts: () => ({ numwant: Math.max(0, options.maxNeighbours - this.neighbours.size), left: 1, uploaded: 0, downloaded: 0 }),
     })
     this.tracker.on('peer', (peer: SimplePeer) => this.onPeer(peer))
+    this.tracker.on('update', (data: { complete?: number; incomplete?: number }) => {
+      const count = (data.complete ?? 0) + (data.incomplete ?? 0)
+      if (Number.isFinite(count) && count > 0) this.audienceSize = count
+    })
     this.tracker.on('warning', (err: Error) => console.debug('live-torrent mesh:', err.message))
     this.tracker.on('error', (err: Error) => console.warn('live-torrent mesh: tracker error', err.message))
   }
@@ -65,6 +79,28 @@ export class Mesh {
 
   get size(): number {
     return this.neighbours.size
+  }
+
+  get selfId(): string {
+    return this.options.peerId
+  }
+
+  neighbourIds(): string[] {
+    return [...this.neighbours.keys()]
+  }
+
+  audience(): number | null {
+    return this.audienceSize
+  }
+
+  send(to: string, message: ControlMessage): void {
+    const neighbour = this.neighbours.get(to)
+    if (!neighbour || neighbour.peer.destroyed) return
+    try {
+      neighbour.peer.send(encodeControlMessage(message))
+    } catch (err) {
+      console.debug('live-torrent mesh: cannot send to a neighbour', err)
+    }
   }
 
   all(): Neighbour[] {
@@ -113,12 +149,20 @@ export class Mesh {
     if (existing && !this.keepNewer(existing.peer, peer)) return peer.destroy()
     if (existing) existing.peer.destroy()
     if (this.neighbours.size >= this.options.maxNeighbours && !existing) return peer.destroy()
-    if (!peer._pc) return
+    if (!peer._pc) {
+      console.error('live-torrent mesh: simple-peer has no _pc (see adapters/mesh.ts); the mesh cannot open segment channels')
+      return peer.destroy()
+    }
     const neighbour: Neighbour = { id: peer.id, opensChannels: peer.initiator, connection: peer._pc, peer }
     // simple-peer only listens for its own first channel; after 'connect' every new channel is a segment wire.
     neighbour.connection.ondatachannel = (event) => this.onDataChannel(neighbour, event.channel)
     this.neighbours.set(peer.id, neighbour)
     peer.once('close', () => this.onClosed(neighbour))
+    const text = new TextDecoder()
+    peer.on('data', (data) => {
+      const message = parseControlMessage(typeof data === 'string' ? data : text.decode(data))
+      if (message && this.neighbours.get(peer.id) === neighbour) this.options.onControl(peer.id, message)
+    })
     this.options.onNeighbour(neighbour)
     for (const channel of this.earlyChannels.get(peer) ?? []) this.onDataChannel(neighbour, channel)
     this.earlyChannels.delete(peer)

@@ -1,5 +1,5 @@
 import '../client/sha1-fallback.js'
-export { createLoaders, type LoaderDeps } from './loader.js'
+export { createLoaders, type LoaderDeps } from '../hlsjs/loader.js'
 export { PageClient } from '../client/page-client.js'
 export { MediaWatch } from '../client/media-watch.js'
 export { resolveClientConfig, DEFAULT_CLIENT_CONFIG, type ClientConfig, type ClientConfigOverrides } from '../client/config.js'

@@ -1,0 +1,80 @@
+/**
+ * Configuration of the delivery core: the decisions of when a segment comes from peers and when over HTTP.
+ * Every default is here, once; the page client's own configuration (src/client/config.ts) extends it.
+ */
+export interface DeliveryConfig {
+  /** Upload cap in bytes per second; -1 = no cap, 0 = upload switched off (download from peers still works). */
+  uploadLimit: number
+  /** Segments kept (and seeded) per rendition; older ones are removed. Bounds memory. */
+  keepSegments: number
+  /**
+   * A segment its playlist no longer lists is dropped this long after it was last listed (ms): players only ask
+   * for listed segments, and other viewers' playlists may lag this one by a refresh or two.
+   */
+  unlistedGraceMs: number
+  /**
+   * The P2P deadline: a segment the player asks for waits for peers at most
+   *   clamp(bufferAheadMs - httpReserveMs, 0, maxWaitMs)
+   * where bufferAheadMs is how much media the player has buffered ahead of its playhead; then HTTP fetches the
+   * pieces still missing. When the buffer is unknown (no media element found), defaultWaitMs is used.
+   */
+  deadline: { httpReserveMs: number; maxWaitMs: number; defaultWaitMs: number }
+  /**
+   * Who fetches a new segment over HTTP for the others, as soon as it is listed (before any player asks):
+   * - 'rank': each viewer ranks itself for the segment by a hash of its peer id and the segment's infohash, so the
+   *   choice rotates fairly from segment to segment and every viewer computes the same one. The lowest-ranked
+   *   uploader of each neighbourhood fetches at once if it is among about `fetchers` of the whole audience; the
+   *   others wait for peers, and only if no neighbour has a piece (or announced a fetch) after
+   *   escalateAfterMs + position * escalateStepMs does the next in rank fetch.
+   * - 'lottery': the first version's policy: a viewer whose neighbours have nothing starts HTTP after a random
+   *   share (up to lotteryShare) of its deadline wait; nothing happens before the player asks.
+   * - 'none': only the deadline (the baseline in the simulator).
+   * Viewers that do not upload never fetch for others.
+   */
+  firstFetch: {
+    policy: 'rank' | 'lottery' | 'none'
+    fetchers: number
+    escalateAfterMs: number
+    escalateStepMs: number
+    lotteryShare: number
+  }
+  /** Tell neighbours of every new segment, so that they join its swarm before their own playlist refresh lists it. */
+  notifyNeighbours: boolean
+}
+
+export const DEFAULT_DELIVERY_CONFIG: DeliveryConfig = {
+  uploadLimit: -1,
+  keepSegments: 12,
+  unlistedGraceMs: 12_000,
+  deadline: { httpReserveMs: 4000, maxWaitMs: 6000, defaultWaitMs: 1000 },
+  firstFetch: { policy: 'rank', fetchers: 3, escalateAfterMs: 1000, escalateStepMs: 500, lotteryShare: 0.6 },
+  notifyNeighbours: true,
+}
+
+export class ConfigError extends Error {}
+
+/** Checks the delivery settings of a resolved configuration; throws a ConfigError naming the first bad one. */
+export function validateDeliveryConfig(config: DeliveryConfig): void {
+  const check = (ok: boolean, name: string, value: unknown, expected: string) => {
+    if (!ok) throw new ConfigError(`live-torrent: ${name} must be ${expected}, got ${JSON.stringify(value)}`)
+  }
+  const atLeast = (name: string, value: number, min: number) =>
+    check(typeof value === 'number' && Number.isFinite(value) && value >= min, name, value, `a number of at least ${min}`)
+  atLeast('uploadLimit', config.uploadLimit, -1)
+  check(
+    Number.isInteger(config.keepSegments) && config.keepSegments >= 1,
+    'keepSegments',
+    config.keepSegments,
+    'a whole number of at least 1',
+  )
+  atLeast('unlistedGraceMs', config.unlistedGraceMs, 0)
+  for (const name of ['httpReserveMs', 'maxWaitMs', 'defaultWaitMs'] as const) atLeast(`deadline.${name}`, config.deadline[name], 0)
+  const policies = ['rank', 'lottery', 'none']
+  check(policies.includes(config.firstFetch.policy), 'firstFetch.policy', config.firstFetch.policy, `one of ${policies.join(', ')}`)
+  atLeast('firstFetch.fetchers', config.firstFetch.fetchers, 0)
+  atLeast('firstFetch.escalateAfterMs', config.firstFetch.escalateAfterMs, 0)
+  atLeast('firstFetch.escalateStepMs', config.firstFetch.escalateStepMs, 0)
+  const share = config.firstFetch.lotteryShare
+  check(typeof share === 'number' && share >= 0 && share <= 1, 'firstFetch.lotteryShare', share, 'a number from 0 to 1')
+  check(typeof config.notifyNeighbours === 'boolean', 'notifyNeighbours', config.notifyNeighbours, 'true or false')
+}

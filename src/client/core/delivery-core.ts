@@ -1,0 +1,208 @@
+import type { ControlMessage } from '../../protocol/mesh-control.js'
+import type { AnnouncedSegment } from '../../protocol/playlist-magnets.js'
+import type { DeliveryConfig } from './config.js'
+import { p2pWaitMs } from './deadline.js'
+import { planFirstFetch } from './fetch-order.js'
+import type { Clock, HttpPort, Log, MeshPort, NeighbourInfo, PieceTransport, Random, Timer } from './ports.js'
+import { SegmentBook, type BookEntry } from './segment-book.js'
+import { SegmentFetch, type HttpReason } from './segment-fetch.js'
+import { serveRequest, type DeliveredSegment, type RequestCallback } from './segment-request.js'
+import { StatsRecorder } from './stats.js'
+
+export interface CorePorts {
+  clock: Clock
+  random: Random
+  log: Log
+  transport: PieceTransport
+  http: HttpPort
+  mesh: MeshPort
+}
+
+/** A neighbour's notice that it fetches a segment holds off the others' escalation this long (ms). */
+const FETCH_NOTICE_FRESH_MS = 4000
+
+interface Held {
+  fetch: SegmentFetch
+  escalation: Timer | null
+}
+
+/**
+ * The delivery core of one viewer: which segments it knows (from its playlists and its neighbours' notices), who
+ * fetches a new one over HTTP for the neighbourhood (DeliveryConfig.firstFetch), how long a request of the player
+ * waits for peers (the deadline), and what is dropped when. It holds no WebTorrent, WebRTC or DOM code: all of
+ * that is behind the ports, so that the browser, the unit tests and the swarm simulator run these same decisions.
+ */
+export class DeliveryCore {
+  private readonly book: SegmentBook<Held>
+  /** What each neighbour's hello said: whether it uploads. A neighbour not heard from yet counts as uploading. */
+  private readonly uploads = new Map<string, boolean>()
+  private readonly fetchNotices = new Map<string, number>()
+  private rejectedSegments = new Set<string>()
+
+  constructor(
+    readonly config: DeliveryConfig,
+    private readonly ports: CorePorts,
+    readonly recorder: StatsRecorder = new StatsRecorder(true, ports.clock),
+  ) {
+    this.book = new SegmentBook(config)
+  }
+
+  get uploadsEnabled(): boolean {
+    return this.config.uploadLimit !== 0
+  }
+
+  /** A playlist of this viewer lists these segments: join their swarms now, well before the player asks. */
+  announce(playlistUrl: string, segments: readonly AnnouncedSegment[]): void {
+    const now = this.ports.clock.now()
+    // The segments of a playlist's first listing are behind the live edge: the player asks for some of them at
+    // once (and gets them over HTTP at startup), and neighbours have the rest. Only later ones are new to everyone.
+    const firstListing = !this.book.lists(playlistUrl)
+    const added = this.book.list(playlistUrl, segments, now, (segment) => this.hold(segment))
+    for (const entry of added) this.learned(entry, null, !firstListing)
+    this.evict(playlistUrl)
+  }
+
+  /** The player asks for a segment: calls back with its bytes, or null when this viewer does not know it. */
+  request(key: string, bufferAheadMs: number | null, callback: RequestCallback): void {
+    const entry = this.book.get(key)
+    if (!entry) return callback(null)
+    entry.busy++
+    const { clock, random, mesh, log } = this.ports
+    // With no neighbour at all, nobody can help: waiting for peers would only eat into the player's buffer.
+    const buffer = mesh.neighbourIds().length === 0 ? 0 : bufferAheadMs
+    log.debug(`request ${key} with ${bufferAheadMs} ms buffered`)
+    serveRequest(entry.value.fetch, buffer, { config: this.config, clock, random }, (result, error) => {
+      entry.busy--
+      log.debug(`answered ${key}: ${result ? `${result.source} after ${Math.round(result.waitedMs)} ms` : error?.message}`)
+      if (result) this.recordDelivery(entry.infoHash, result)
+      callback(result, error)
+    })
+  }
+
+  deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null> {
+    return new Promise((resolve, reject) => this.request(key, bufferAheadMs, (result, error) => (error ? reject(error) : resolve(result))))
+  }
+
+  /** How long a request may take at most for this buffer: a caller's own timeout builds on it. */
+  answerWithinMs(bufferAheadMs: number | null): number {
+    return p2pWaitMs(bufferAheadMs, this.config.deadline)
+  }
+
+  knows(key: string): boolean {
+    return this.book.has(key)
+  }
+
+  onNeighbour(id: string): void {
+    this.ports.mesh.send(id, { t: 'hello', v: 1, uploads: this.uploadsEnabled })
+  }
+
+  onNeighbourGone(id: string): void {
+    this.uploads.delete(id)
+  }
+
+  onControl(from: string, message: ControlMessage): void {
+    if (message.t === 'hello') this.uploads.set(from, message.uploads)
+    else if (message.t === 'fetching') this.fetchNotices.set(message.infoHash, this.ports.clock.now())
+    else if (this.config.notifyNeighbours) {
+      const entry = this.book.told(message.playlistUrl, message.segment, this.ports.clock.now(), (segment) => this.hold(segment))
+      if (entry) this.learned(entry, from, true)
+    }
+  }
+
+  destroy(): void {
+    for (const entry of [...this.book.entries()]) this.drop(entry)
+  }
+
+  private hold(segment: AnnouncedSegment): Held {
+    const fetch = new SegmentFetch(segment, this.ports.transport, this.ports.http, this.ports.clock, {
+      peerBytes: (bytes) => this.recorder.peerBytes(segment.magnet.infoHash, bytes),
+      httpBytes: (bytes) => this.recorder.httpBytes(segment.magnet.infoHash, bytes),
+      uploaded: (bytes) => this.recorder.uploaded(segment.magnet.infoHash, bytes),
+      rejected: (piece, neighbours) => this.onRejected(segment.magnet.infoHash, piece, neighbours),
+      httpStarted: (reason) => this.onHttpStarted(segment.magnet.infoHash, reason),
+      httpFailed: (error) => this.ports.log.warn(`HTTP fetch of ${segment.url} failed: ${error.message}`),
+    })
+    return { fetch, escalation: null }
+  }
+
+  /**
+   * A segment new to this viewer: tell the neighbours, and if it is new at the live edge (`edge`), fetch it for
+   * them if it is this viewer's turn.
+   */
+  private learned(entry: BookEntry<Held>, from: string | null, edge: boolean): void {
+    this.recorder.held(this.book.size)
+    const { mesh } = this.ports
+    if (this.config.notifyNeighbours) {
+      for (const id of mesh.neighbourIds())
+        if (id !== from) mesh.send(id, { t: 'segment', playlistUrl: entry.playlistUrl, segment: entry.segment })
+    }
+    if (!edge) return
+    const plan = planFirstFetch(
+      mesh.selfId,
+      this.uploadsEnabled,
+      this.neighbours(),
+      mesh.audience(),
+      entry.infoHash,
+      this.config.firstFetch,
+    )
+    const held = entry.value
+    this.ports.log.debug(
+      `learned ${entry.segment.url} from ${from ?? 'playlist'}: ${plan.now ? 'fetch now' : `escalate after ${plan.escalateAfterMs}`}`,
+    )
+    if (plan.now) held.fetch.whenReady((error) => error || this.fetchForOthers(held.fetch, 'first'))
+    else if (plan.escalateAfterMs !== null) held.escalation = this.ports.clock.setTimer(plan.escalateAfterMs, () => this.escalate(held))
+    held.fetch.whenReady((error) => error && this.ports.log.warn(`cannot join the swarm of ${entry.segment.url}: ${error.message}`))
+  }
+
+  private escalate(held: Held): void {
+    held.escalation = null
+    this.fetchForOthers(held.fetch, 'escalation')
+  }
+
+  /** Fetches a segment over HTTP before any player asks, unless the neighbourhood has it or is fetching it. */
+  private fetchForOthers(fetch: SegmentFetch, reason: HttpReason): void {
+    if (!fetch.ready || fetch.done || fetch.httpRunning || fetch.swarm.peersCanHelp()) return
+    const notice = this.fetchNotices.get(fetch.infoHash)
+    if (notice !== undefined && this.ports.clock.now() - notice < FETCH_NOTICE_FRESH_MS) return
+    fetch.startHttp(reason)
+  }
+
+  private onHttpStarted(infoHash: string, reason: HttpReason): void {
+    this.ports.log.debug(`HTTP for ${infoHash.slice(0, 8)}: ${reason}`)
+    if (reason !== 'first' && reason !== 'escalation') return
+    const { mesh } = this.ports
+    for (const id of mesh.neighbourIds()) mesh.send(id, { t: 'fetching', infoHash })
+  }
+
+  /** A piece failed its hash check: every neighbour that sent part of it is dropped for good. */
+  private onRejected(infoHash: string, piece: number, neighbours: string[]): void {
+    const first = !this.rejectedSegments.has(infoHash)
+    this.rejectedSegments.add(infoHash)
+    // Only neighbours not banned yet count: one bad neighbour often fails pieces of several segments at once.
+    const dropped = neighbours.filter((id) => this.ports.mesh.ban(id)).length
+    this.recorder.rejected({ infoHash, piece, peersDropped: dropped }, first)
+  }
+
+  private recordDelivery(infoHash: string, result: DeliveredSegment): void {
+    if (result.httpAfterMs !== null) this.recorder.fallback(infoHash, result.httpAfterMs)
+    this.recorder.segment({ infoHash, source: result.source, bytes: result.bytes.length, waitedMs: result.waitedMs })
+  }
+
+  private neighbours(): NeighbourInfo[] {
+    return this.ports.mesh.neighbourIds().map((id) => ({ id, uploads: this.uploads.get(id) ?? true }))
+  }
+
+  private evict(playlistUrl: string): void {
+    for (const entry of this.book.evictable(playlistUrl, this.ports.clock.now())) this.drop(entry)
+    for (const [infoHash, at] of this.fetchNotices)
+      if (this.ports.clock.now() - at > FETCH_NOTICE_FRESH_MS) this.fetchNotices.delete(infoHash)
+    if (this.rejectedSegments.size > 1000) this.rejectedSegments = new Set()
+  }
+
+  private drop(entry: BookEntry<Held>): void {
+    if (!this.book.remove(entry)) return
+    entry.value.escalation?.cancel()
+    entry.value.fetch.leave()
+    this.recorder.held(this.book.size)
+  }
+}

@@ -1,0 +1,96 @@
+import { buildMagnetUri, parseMagnetUri } from './magnet.js'
+import type { AnnouncedSegment } from './playlist-magnets.js'
+
+/**
+ * Control messages between two neighbours, on the mesh connection's own data channel (the one simple-peer opens;
+ * segment wires have channels of their own). JSON, one message per channel message. Everything that arrives is
+ * untrusted: `parseControlMessage` checks each field and bounds its size, and a segment a neighbour tells of is
+ * only prefetched (from the origin's own .torrent and web seed) until this viewer's own playlist lists it.
+ */
+
+/** Sent once the connection is up: whether this viewer uploads (a viewer that does not never fetches for others). */
+export interface HelloMessage {
+  t: 'hello'
+  v: 1
+  uploads: boolean
+}
+
+/** A segment this viewer learned of (from its playlist or a neighbour), so that neighbours can join its swarm early. */
+export interface SegmentNotice {
+  t: 'segment'
+  playlistUrl: string
+  segment: AnnouncedSegment
+}
+
+/** This viewer started fetching a segment over HTTP for the neighbourhood: the others need not. */
+export interface FetchingNotice {
+  t: 'fetching'
+  infoHash: string
+}
+
+export type ControlMessage = HelloMessage | SegmentNotice | FetchingNotice
+
+export const MAX_CONTROL_MESSAGE_CHARS = 4096
+const MAX_URL_CHARS = 2048
+
+export function encodeControlMessage(message: ControlMessage): string {
+  if (message.t !== 'segment') return JSON.stringify(message)
+  const { url, byteRange, magnet } = message.segment
+  return JSON.stringify({
+    t: 'segment',
+    playlistUrl: message.playlistUrl,
+    url,
+    range: byteRange ? [byteRange.offset, byteRange.length] : null,
+    magnet: buildMagnetUri(magnet),
+  })
+}
+
+/** The message a neighbour sent, or null (with nothing thrown) for anything that is not a well-formed one. */
+export function parseControlMessage(data: string): ControlMessage | null {
+  if (typeof data !== 'string' || data.length > MAX_CONTROL_MESSAGE_CHARS) return null
+  let value: unknown
+  try {
+    value = JSON.parse(data)
+  } catch {
+    return null
+  }
+  if (typeof value !== 'object' || value === null) return null
+  const record = value as Record<string, unknown>
+  if (record.t === 'hello')
+    return record.v === 1 && typeof record.uploads === 'boolean' ? { t: 'hello', v: 1, uploads: record.uploads } : null
+  if (record.t === 'fetching') return isInfoHash(record.infoHash) ? { t: 'fetching', infoHash: record.infoHash } : null
+  if (record.t === 'segment') return readSegmentNotice(record)
+  return null
+}
+
+function readSegmentNotice(record: Record<string, unknown>): SegmentNotice | null {
+  const { playlistUrl, url, range, magnet } = record
+  if (!isHttpUrl(playlistUrl) || !isHttpUrl(url) || typeof magnet !== 'string') return null
+  let parsed
+  try {
+    parsed = parseMagnetUri(magnet)
+  } catch {
+    return null
+  }
+  if (!isHttpUrl(parsed.webSeed) || !isHttpUrl(parsed.torrentUrl)) return null
+  const segment: AnnouncedSegment = { url, magnet: parsed }
+  if (range !== null && range !== undefined) {
+    if (!Array.isArray(range) || range.length !== 2 || !range.every((n) => Number.isSafeInteger(n) && n >= 0)) return null
+    segment.byteRange = { offset: range[0] as number, length: range[1] as number }
+  }
+  return { t: 'segment', playlistUrl, segment }
+}
+
+function isInfoHash(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{40}$/.test(value)
+}
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_URL_CHARS) return false
+  try {
+    const protocol = new URL(value).protocol
+    return protocol === 'http:' || protocol === 'https:'
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,290 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { rankOf } from '../../src/client/core/fetch-order.js'
+import { PIECE, PIECES, PLAYLIST, request, rig, segment } from './core-fakes.js'
+
+/** Neighbour ids such that `self` ranks at `position` (0 = first) among itself and them for this infohash. */
+function neighbourhood(self: string, infoHash: string, size: number, position: number): string[] {
+  const selfRank = rankOf(self, infoHash)
+  const before: string[] = []
+  const after: string[] = []
+  for (let index = 0; before.length < position || after.length < size - position; index++) {
+    const id = `n${index}`
+    if (rankOf(id, infoHash) < selfRank) {
+      if (before.length < position) before.push(id)
+    } else if (after.length < size - position) after.push(id)
+  }
+  return [...before, ...after]
+}
+
+/** Lists segments 1..3 (the first listing: behind the edge), then `next` (new at the edge). */
+function listThenEdge(core: ReturnType<typeof rig>['core'], next: number): void {
+  core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+  core.announce(PLAYLIST, [segment(2), segment(3), segment(next)])
+}
+
+describe('delivery core: the deadline', () => {
+  it('waits for peers for bufferAhead - httpReserve, then fetches only the pieces still missing', () => {
+    const { core, clock, http, transport, mesh } = rig()
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1)])
+    const outcome = request(core, 1, 10_000)
+    transport.swarm(1).peerPiece(0)
+    clock.advance(5999)
+    assert.equal(http.fetches.length, 0, 'no HTTP before the deadline (10 s buffered - 4 s reserve = 6 s)')
+    clock.advance(1)
+    assert.equal(http.fetches.length, 1)
+    assert.deepEqual(http.fetches[0]!.range, { start: PIECE, end: PIECE * PIECES }, 'the piece from peers is kept')
+    http.fetches[0]!.respond()
+    assert.equal(outcome.called, 1)
+    assert.equal(outcome.result?.source, 'mixed')
+    assert.equal(outcome.result?.httpAfterMs, 6000)
+    assert.equal(core.recorder.stats.fallbacks, 1)
+  })
+
+  it('caps the wait at maxWaitMs however much is buffered', () => {
+    const { core, clock, http, mesh } = rig()
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1)])
+    request(core, 1, 60_000)
+    clock.advance(5999)
+    assert.equal(http.fetches.length, 0)
+    clock.advance(1)
+    assert.equal(http.fetches.length, 1)
+  })
+
+  it('fetches at once for a player with nothing buffered (startup), and for a viewer with no neighbour', () => {
+    const starting = rig()
+    starting.mesh.neighbours = ['n1']
+    starting.core.announce(PLAYLIST, [segment(1)])
+    request(starting.core, 1, 0)
+    assert.equal(starting.http.fetches.length, 1, 'buffer 0: HTTP now')
+    assert.equal(starting.http.fetches[0]!.range, null, 'a whole segment is one plain request')
+    const alone = rig()
+    alone.core.announce(PLAYLIST, [segment(1)])
+    request(alone.core, 1, 20_000)
+    assert.equal(alone.http.fetches.length, 1, 'no neighbour can help: no wait')
+  })
+
+  it('answers from peers alone when they finish before the deadline', () => {
+    const { core, clock, http, transport, mesh } = rig()
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1)])
+    const outcome = request(core, 1, 10_000)
+    clock.advance(1000)
+    for (let piece = 0; piece < PIECES; piece++) transport.swarm(1).peerPiece(piece)
+    assert.equal(outcome.result?.source, 'peers')
+    assert.equal(outcome.result?.waitedMs, 1000)
+    clock.advance(10_000)
+    assert.equal(http.fetches.length, 0, 'the deadline timer died with the request')
+    assert.equal(core.recorder.stats.bytesFromPeers, PIECE * PIECES)
+  })
+
+  it('fails the request when HTTP fails past the deadline, so that the caller fetches on its own', () => {
+    const { core, clock, http, mesh } = rig()
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1)])
+    const outcome = request(core, 1, 5000)
+    clock.advance(1000)
+    http.fetches[0]!.sink.done(new Error('connection reset'))
+    assert.equal(outcome.called, 1)
+    assert.equal(outcome.result, null)
+    assert.match(outcome.error?.message ?? '', /connection reset/)
+  })
+
+  it('answers null for a segment no playlist listed, and fails one whose swarm cannot be joined', () => {
+    const { core, transport } = rig()
+    assert.equal(request(core, 9, 5000).result, null)
+    transport.autoReady = false
+    core.announce(PLAYLIST, [segment(1)])
+    const outcome = request(core, 1, 5000)
+    transport.swarm(1).fail('.torrent answered 404')
+    assert.match(outcome.error?.message ?? '', /404/)
+  })
+})
+
+describe('delivery core: who fetches a new segment', () => {
+  const hash = segment(4).magnet.infoHash
+
+  it('the first-ranked uploader of a full neighbourhood fetches a new edge segment at once, and tells the others', () => {
+    const { core, http, mesh } = rig('self')
+    mesh.neighbours = neighbourhood('self', hash, 5, 0)
+    mesh.audienceSize = 6
+    listThenEdge(core, 4)
+    assert.equal(http.fetches.length, 1)
+    assert.equal(http.fetches[0]!.url, segment(4).url)
+    const fetching = mesh.sent.filter((sent) => sent.message.t === 'fetching')
+    assert.equal(fetching.length, 5, 'every neighbour hears of the fetch')
+  })
+
+  it('segments of the first listing are never fetched for others (they are behind the edge)', () => {
+    const { core, http, mesh } = rig('self')
+    mesh.neighbours = neighbourhood('self', segment(3).magnet.infoHash, 5, 0)
+    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    assert.equal(http.fetches.length, 0)
+  })
+
+  it('the others wait, and only the next in rank fetches, after escalateAfterMs + position * step, if nobody has a piece', () => {
+    const { core, clock, http, mesh } = rig('self')
+    mesh.neighbours = neighbourhood('self', hash, 5, 2)
+    mesh.audienceSize = 6
+    listThenEdge(core, 4)
+    assert.equal(http.fetches.length, 0)
+    clock.advance(1000 + 2 * 500 - 1)
+    assert.equal(http.fetches.length, 0)
+    clock.advance(1)
+    assert.equal(http.fetches.length, 1, 'escalated: the first two in rank did not deliver')
+  })
+
+  it('does not escalate when a neighbour has a piece, or announced that it fetches', () => {
+    const withPieces = rig('self')
+    withPieces.mesh.neighbours = neighbourhood('self', hash, 5, 1)
+    listThenEdge(withPieces.core, 4)
+    withPieces.transport.swarm(4).canHelp = true
+    withPieces.clock.advance(10_000)
+    assert.equal(withPieces.http.fetches.length, 0)
+
+    const told = rig('self')
+    told.mesh.neighbours = neighbourhood('self', hash, 5, 1)
+    listThenEdge(told.core, 4)
+    told.core.onControl(told.mesh.neighbours[0]!, { t: 'fetching', infoHash: hash })
+    told.clock.advance(10_000)
+    assert.equal(told.http.fetches.length, 0)
+  })
+
+  it('a viewer with upload off never fetches for the others, and is passed over in their ranking', () => {
+    const { core, clock, http, mesh } = rig('self', { uploadLimit: 0 })
+    mesh.neighbours = neighbourhood('self', hash, 5, 0)
+    listThenEdge(core, 4)
+    clock.advance(20_000)
+    assert.equal(http.fetches.length, 0)
+    assert.ok(mesh.sent.some((sent) => sent.message.t === 'hello' || true))
+
+    const other = rig('self')
+    const [first, ...rest] = neighbourhood('self', hash, 5, 1)
+    other.mesh.neighbours = [first!, ...rest]
+    other.core.onControl(first!, { t: 'hello', v: 1, uploads: false })
+    listThenEdge(other.core, 4)
+    assert.equal(other.http.fetches.length, 1, 'the only viewer ranked before it uploads nothing: it is first')
+  })
+
+  it('in a large audience, a neighbourhood first fetches only if it is among about `fetchers` of everyone', () => {
+    const { core, clock, http, mesh } = rig('self')
+    mesh.neighbours = neighbourhood('self', hash, 12, 0)
+    mesh.audienceSize = 1_000_000
+    listThenEdge(core, 4)
+    assert.equal(http.fetches.length, 0, 'a million viewers: rank would have to be below 3e-6')
+    clock.advance(20_000)
+    assert.equal(http.fetches.length, 1, 'it still escalates when nobody delivered')
+  })
+
+  it('rotates fairly: in a neighbourhood of six, everyone is first for about a sixth of the segments', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f']
+    const firsts = new Map(ids.map((id) => [id, 0]))
+    for (let sequence = 0; sequence < 600; sequence++) {
+      const infoHash = segment(sequence).magnet.infoHash
+      const first = ids.reduce((best, id) => (rankOf(id, infoHash) < rankOf(best, infoHash) ? id : best))
+      firsts.set(first, firsts.get(first)! + 1)
+    }
+    for (const [id, count] of firsts) assert.ok(count > 60 && count < 150, `${id} was first for ${count} of 600`)
+  })
+})
+
+describe('delivery core: the lottery policy', () => {
+  it('starts HTTP at a random share of the wait when no neighbour has a missing piece', () => {
+    const { core, clock, http, mesh } = rig('self', { firstFetch: { policy: 'lottery', lotteryShare: 0.6 } }, () => 0.5)
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1)])
+    request(core, 1, 10_000)
+    clock.advance(0.5 * 0.6 * 6000 - 1)
+    assert.equal(http.fetches.length, 0)
+    clock.advance(1)
+    assert.equal(http.fetches.length, 1)
+  })
+})
+
+describe('delivery core: what neighbours tell', () => {
+  it('joins a segment a neighbour tells of early, but only delivers it once its own playlist lists it', () => {
+    const { core, transport } = rig()
+    core.announce(PLAYLIST, [segment(1)])
+    core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: segment(2) })
+    assert.equal(transport.swarms.length, 2, 'joined early')
+    assert.equal(core.knows(segment(2).url), false, 'not deliverable yet')
+    core.announce(PLAYLIST, [segment(1), segment(2)])
+    assert.equal(core.knows(segment(2).url), true)
+    assert.equal(transport.swarms.length, 2, 'the same swarm, not a second one')
+  })
+
+  it('never maps a URL to the swarm a neighbour named for it: only the own playlist pairs URL and infohash', () => {
+    const { core, transport } = rig()
+    core.announce(PLAYLIST, [segment(1)])
+    const forged = { ...segment(2), magnet: { ...segment(2).magnet, infoHash: 'f'.repeat(40) } }
+    core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: forged })
+    core.announce(PLAYLIST, [segment(1), segment(2)])
+    const swarm = transport.swarms.find((candidate) => candidate.segment.magnet.infoHash === segment(2).magnet.infoHash)
+    assert.ok(swarm, 'the playlist infohash got a swarm of its own')
+  })
+
+  it('ignores notices for playlists it does not play, and for URLs on other origins', () => {
+    const { core, transport } = rig()
+    core.announce(PLAYLIST, [segment(1)])
+    core.onControl('n1', { t: 'segment', playlistUrl: 'https://origin.test/v1/index.m3u8', segment: segment(2) })
+    const elsewhere = segment(3)
+    elsewhere.magnet.torrentUrl = 'https://evil.test/seg3.ts.torrent'
+    core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: elsewhere })
+    assert.equal(transport.swarms.length, 1)
+  })
+
+  it('passes a new segment on to every neighbour but the one it came from', () => {
+    const { core, mesh } = rig()
+    mesh.neighbours = ['n1', 'n2', 'n3']
+    core.announce(PLAYLIST, [segment(1)])
+    mesh.sent.length = 0
+    core.onControl('n2', { t: 'segment', playlistUrl: PLAYLIST, segment: segment(2) })
+    assert.deepEqual(
+      mesh.sent.filter((sent) => sent.message.t === 'segment').map((sent) => sent.to),
+      ['n1', 'n3'],
+    )
+  })
+
+  it('bans every neighbour that sent part of a piece that failed its hash check, counting each once', () => {
+    const { core, mesh, transport } = rig()
+    core.announce(PLAYLIST, [segment(1), segment(2)])
+    const listener = (transport.swarm(1) as unknown as { listener: { rejected(piece: number, ids: string[]): void } }).listener
+    listener.rejected(0, ['n1', 'n2'])
+    const other = (transport.swarm(2) as unknown as { listener: { rejected(piece: number, ids: string[]): void } }).listener
+    other.rejected(3, ['n1'])
+    assert.deepEqual([...mesh.banned], ['n1', 'n2'])
+    assert.equal(core.recorder.stats.peersDropped, 2)
+    assert.equal(core.recorder.stats.piecesRejected, 2)
+    assert.equal(core.recorder.stats.segmentsRejected, 2)
+  })
+})
+
+describe('delivery core: eviction', () => {
+  it('keeps keepSegments per playlist, dropping the oldest, but never one being delivered', () => {
+    const { core, transport, mesh } = rig('self', { keepSegments: 3 })
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    request(core, 1, 10_000)
+    core.announce(PLAYLIST, [segment(1), segment(2), segment(3), segment(4), segment(5)])
+    assert.equal(transport.swarm(1).left, false, 'busy: the player is waiting for it')
+    assert.equal(transport.swarm(2).left, true)
+    assert.equal(transport.swarm(3).left, false)
+    assert.equal(core.recorder.stats.segmentsHeld, 4)
+  })
+
+  it('drops a segment its playlist stopped listing after the grace time, and one only told of that never got listed', () => {
+    const { core, clock, transport } = rig('self', { unlistedGraceMs: 12_000 })
+    core.announce(PLAYLIST, [segment(1), segment(2)])
+    core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: segment(9) })
+    clock.advance(11_000)
+    core.announce(PLAYLIST, [segment(2), segment(3)])
+    assert.equal(transport.swarm(1).left, false, 'within the grace time')
+    clock.advance(2000)
+    core.announce(PLAYLIST, [segment(2), segment(3)])
+    assert.equal(transport.swarm(1).left, true)
+    assert.equal(transport.swarm(9).left, true, 'told of, never listed')
+    assert.equal(transport.swarm(2).left, false)
+  })
+})

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Scheduler } from '../../bench/sim/scheduler.js'
+import { ACK_TIMEOUT_MS, AnswerTimer } from '../../src/client/core/answer-timer.js'
+import type { DeliveredSegment } from '../../src/client/core/segment-request.js'
+import { createLoaders, type LoaderClient } from '../../src/hlsjs/loader.js'
+
+describe("service worker: waiting for the page's answer", () => {
+  const setup = () => {
+    const clock = new Scheduler()
+    const timeouts: string[] = []
+    const timer = new AnswerTimer(clock, (reason) => timeouts.push(reason))
+    return { clock, timeouts, timer }
+  }
+
+  it('gives up when the page does not acknowledge within a second (a frozen or closed tab)', () => {
+    const { clock, timeouts } = setup()
+    clock.advance(ACK_TIMEOUT_MS - 1)
+    assert.deepEqual(timeouts, [])
+    clock.advance(1)
+    assert.deepEqual(timeouts, ['page did not acknowledge'])
+  })
+
+  it('after an acknowledgement, waits as long as the page promised, and no longer', () => {
+    const { clock, timeouts, timer } = setup()
+    clock.advance(500)
+    timer.acknowledged(8000)
+    clock.advance(7999)
+    assert.deepEqual(timeouts, [], 'the acknowledgement replaced the 1 s timeout')
+    clock.advance(1)
+    assert.deepEqual(timeouts, ['page did not answer in time'])
+    assert.equal(timer.settle(), false, 'an answer after the timeout is not taken (the worker fetched already)')
+  })
+
+  it('an answer in time ends both timeouts', () => {
+    const { clock, timeouts, timer } = setup()
+    timer.acknowledged(3000)
+    clock.advance(1000)
+    assert.equal(timer.settle(), true)
+    clock.advance(60_000)
+    assert.deepEqual(timeouts, [])
+  })
+})
+
+// A stand-in for hls.js's default loader (XhrLoader): it records that it was asked, and has the stats hls.js reads.
+class BaseLoader {
+  static loads: string[] = []
+  context: unknown = null
+  stats = {
+    aborted: false,
+    loaded: 0,
+    total: 0,
+    chunkCount: 0,
+    retry: 0,
+    bwEstimate: 0,
+    loading: { start: 0, first: 0, end: 0 },
+    parsing: { start: 0, end: 0 },
+    buffering: { start: 0, first: 0, end: 0 },
+  }
+  constructor(_config: unknown) {}
+  load(context: { url: string }, _config: unknown, _callbacks: unknown): void {
+    BaseLoader.loads.push(context.url)
+  }
+  abort(): void {}
+  destroy(): void {}
+}
+
+function loaderWith(client: Partial<LoaderClient>) {
+  BaseLoader.loads = []
+  const full: LoaderClient = { p2p: true, announce: () => {}, knows: () => true, deliver: async () => null, ...client }
+  const { fLoader } = createLoaders(BaseLoader as never, { client: full, bufferAheadMs: () => 8000 })
+  const loader = new fLoader({} as never) as unknown as { load(...args: unknown[]): void; abort(): void }
+  const calls: string[] = []
+  const callbacks = {
+    onSuccess: (response: { data: ArrayBuffer }) => calls.push(`success ${response.data.byteLength}`),
+    onError: () => calls.push('error'),
+    onTimeout: () => calls.push('timeout'),
+  }
+  return { loader, calls, load: () => loader.load({ url: 'https://origin.test/seg1.ts', frag: {} }, {}, callbacks) }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve))
+const delivered = (bytes: number): DeliveredSegment => ({ bytes: new Uint8Array(bytes), source: 'peers', waitedMs: 5, httpAfterMs: null })
+
+describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
+  it('hands the player the bytes the page client delivered, without any HTTP request of its own', async () => {
+    const { calls, load } = loaderWith({ deliver: async () => delivered(1234) })
+    load()
+    await settle()
+    assert.deepEqual(calls, ['success 1234'])
+    assert.deepEqual(BaseLoader.loads, [])
+  })
+
+  it('loads over HTTP what the page client does not know, declines or fails to deliver', async () => {
+    for (const client of [
+      { knows: () => false },
+      { deliver: async () => null },
+      { deliver: async () => Promise.reject(new Error('swarm gone')) },
+      { p2p: false },
+    ]) {
+      const { calls, load } = loaderWith(client)
+      load()
+      await settle()
+      assert.deepEqual(BaseLoader.loads, ['https://origin.test/seg1.ts'], JSON.stringify(Object.keys(client)))
+      assert.deepEqual(calls, [])
+    }
+  })
+
+  it('after an abort (the player moved on), calls nothing back and loads nothing', async () => {
+    let resolve!: (segment: DeliveredSegment) => void
+    const { loader, calls, load } = loaderWith({ deliver: () => new Promise((done) => (resolve = done)) })
+    load()
+    loader.abort()
+    resolve(delivered(10))
+    await settle()
+    assert.deepEqual(calls, [])
+    assert.deepEqual(BaseLoader.loads, [])
+  })
+})
