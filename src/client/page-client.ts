@@ -48,7 +48,7 @@ export class PageClient {
 
   /** How long `deliver` may take at most for this buffer: the caller's own timeout builds on it. */
   answerWithinMs(bufferAheadMs: number | null): number {
-    return p2pWaitMs(bufferAheadMs, this.config.deadline)
+    return this.core?.answerWithinMs(bufferAheadMs) ?? p2pWaitMs(bufferAheadMs, this.config.deadline)
   }
 
   knows(key: string): boolean {

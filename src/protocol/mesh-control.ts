@@ -13,6 +13,14 @@ export interface HelloMessage {
   t: 'hello'
   v: 1
   uploads: boolean
+  /** Its measured upload rate, bytes/s (0: not measured yet). */
+  rate: number
+}
+
+/** Its measured upload rate changed (bytes/s): fast uploaders are picked to fetch new segments more often. */
+export interface RateNotice {
+  t: 'rate'
+  rate: number
 }
 
 /** A segment this viewer learned of (from its playlist or a neighbour), so that neighbours can join its swarm early. */
@@ -28,7 +36,7 @@ export interface FetchingNotice {
   infoHash: string
 }
 
-export type ControlMessage = HelloMessage | SegmentNotice | FetchingNotice
+export type ControlMessage = HelloMessage | RateNotice | SegmentNotice | FetchingNotice
 
 export const MAX_CONTROL_MESSAGE_CHARS = 4096
 const MAX_URL_CHARS = 2048
@@ -56,8 +64,11 @@ export function parseControlMessage(data: string): ControlMessage | null {
   }
   if (typeof value !== 'object' || value === null) return null
   const record = value as Record<string, unknown>
-  if (record.t === 'hello')
-    return record.v === 1 && typeof record.uploads === 'boolean' ? { t: 'hello', v: 1, uploads: record.uploads } : null
+  if (record.t === 'hello') {
+    const { v, uploads, rate } = record
+    return v === 1 && typeof uploads === 'boolean' && isRate(rate) ? { t: 'hello', v: 1, uploads, rate } : null
+  }
+  if (record.t === 'rate') return isRate(record.rate) ? { t: 'rate', rate: record.rate } : null
   if (record.t === 'fetching') return isInfoHash(record.infoHash) ? { t: 'fetching', infoHash: record.infoHash } : null
   if (record.t === 'segment') return readSegmentNotice(record)
   return null
@@ -79,6 +90,11 @@ function readSegmentNotice(record: Record<string, unknown>): SegmentNotice | nul
     segment.byteRange = { offset: range[0] as number, length: range[1] as number }
   }
   return { t: 'segment', playlistUrl, segment }
+}
+
+/** An upload rate in bytes/s: finite, not negative, below 10 Gbit/s. */
+function isRate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 1.25e9
 }
 
 function isInfoHash(value: unknown): value is string {

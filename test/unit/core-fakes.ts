@@ -88,6 +88,11 @@ export class FakeTransport implements PieceTransport {
   readonly swarms: FakeSwarm[] = []
   /** Torrents become ready at once unless a test wants to drive it. */
   autoReady = true
+  uploading = true
+
+  setUploading(allowed: boolean): void {
+    this.uploading = allowed
+  }
 
   join(segment: AnnouncedSegment, listener: SwarmListener): SwarmHandle {
     const swarm = new FakeSwarm(segment, listener)

@@ -163,7 +163,7 @@ describe('delivery core: who fetches a new segment', () => {
     const other = rig('self')
     const [first, ...rest] = neighbourhood('self', hash, 5, 1)
     other.mesh.neighbours = [first!, ...rest]
-    other.core.onControl(first!, { t: 'hello', v: 1, uploads: false })
+    other.core.onControl(first!, { t: 'hello', v: 1, uploads: false, rate: 0 })
     listThenEdge(other.core, 4)
     assert.equal(other.http.fetches.length, 1, 'the only viewer ranked before it uploads nothing: it is first')
   })

@@ -7,7 +7,7 @@ describe('neighbour control messages', () => {
   it('round-trips hello, segment notices (with byte ranges) and fetch notices', () => {
     const ranged = { ...segment(7), byteRange: { offset: 100, length: 2000 } }
     for (const message of [
-      { t: 'hello', v: 1, uploads: false } as const,
+      { t: 'hello', v: 1, uploads: false, rate: 0 } as const,
       { t: 'fetching', infoHash: 'a'.repeat(40) } as const,
       { t: 'segment', playlistUrl: 'https://origin.test/v0/index.m3u8', segment: ranged } as const,
     ]) {
@@ -23,7 +23,9 @@ describe('neighbour control messages', () => {
       'not json',
       'null',
       '[]',
-      JSON.stringify({ t: 'hello', v: 2, uploads: true }),
+      JSON.stringify({ t: 'hello', v: 2, uploads: true, rate: 0 }),
+      JSON.stringify({ t: 'hello', v: 1, uploads: true, rate: -1 }),
+      JSON.stringify({ t: 'rate', rate: 'fast' }),
       JSON.stringify({ t: 'hello', v: 1, uploads: 'yes' }),
       JSON.stringify({ t: 'fetching', infoHash: 'XYZ' }),
       JSON.stringify({ t: 'nope' }),

@@ -80,7 +80,13 @@ function loaderWith(client: Partial<LoaderClient>) {
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
-const delivered = (bytes: number): DeliveredSegment => ({ bytes: new Uint8Array(bytes), source: 'peers', waitedMs: 5, httpAfterMs: null })
+const delivered = (bytes: number): DeliveredSegment => ({
+  bytes: new Uint8Array(bytes),
+  source: 'peers',
+  waitedMs: 5,
+  httpAfterMs: null,
+  httpReason: null,
+})
 
 describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
   it('hands the player the bytes the page client delivered, without any HTTP request of its own', async () => {

@@ -14,18 +14,21 @@ export interface DeliveryConfig {
   unlistedGraceMs: number
   /**
    * The P2P deadline: a segment the player asks for waits for peers at most
-   *   clamp(bufferAheadMs - httpReserveMs, 0, maxWaitMs)
+   *   clamp(bufferAheadMs - reserve, 0, maxWaitMs)
    * where bufferAheadMs is how much media the player has buffered ahead of its playhead; then HTTP fetches the
-   * pieces still missing. When the buffer is unknown (no media element found), defaultWaitMs is used.
+   * pieces still missing. The reserve is httpReserveMs until an HTTP fetch of this viewer has been timed, then
+   * reserveFactor times the time a whole segment takes over HTTP here, at least minHttpReserveMs. When the buffer
+   * is unknown (no media element found), defaultWaitMs is used.
    */
-  deadline: { httpReserveMs: number; maxWaitMs: number; defaultWaitMs: number }
+  deadline: { httpReserveMs: number; minHttpReserveMs: number; reserveFactor: number; maxWaitMs: number; defaultWaitMs: number }
   /**
    * Who fetches a new segment over HTTP for the others, as soon as it is listed (before any player asks):
    * - 'rank': each viewer ranks itself for the segment by a hash of its peer id and the segment's infohash, so the
-   *   choice rotates fairly from segment to segment and every viewer computes the same one. The lowest-ranked
-   *   uploader of each neighbourhood fetches at once if it is among about `fetchers` of the whole audience; the
-   *   others wait for peers, and only if no neighbour has a piece (or announced a fetch) after
-   *   escalateAfterMs + position * escalateStepMs does the next in rank fetch.
+   *   choice rotates fairly from segment to segment and every viewer computes the same one (weighted by the
+   *   upload rates viewers measured, so fast uplinks are picked more often). The lowest-ranked uploader of each
+   *   neighbourhood fetches at once if it is among about max(fetchers, fetchersPerSqrtViewer * sqrt(audience))
+   *   of the whole audience; the others wait for peers, and only if no neighbour has a piece (or a fetch was
+   *   announced) after escalateAfterMs + position * escalateStepMs does the next in rank fetch.
    * - 'lottery': the first version's policy: a viewer whose neighbours have nothing starts HTTP after a random
    *   share (up to lotteryShare) of its deadline wait; nothing happens before the player asks.
    * - 'none': only the deadline (the baseline in the simulator).
@@ -34,21 +37,31 @@ export interface DeliveryConfig {
   firstFetch: {
     policy: 'rank' | 'lottery' | 'none'
     fetchers: number
+    fetchersPerSqrtViewer: number
     escalateAfterMs: number
     escalateStepMs: number
     lotteryShare: number
   }
   /** Tell neighbours of every new segment, so that they join its swarm before their own playlist refresh lists it. */
   notifyNeighbours: boolean
+  /**
+   * Upload at most this many times what this viewer downloaded (or `uploadAllowanceBytes`, if more: a viewer
+   * that just joined can help at once): beyond, it stops serving until its downloads catch up. Keeps a fast viewer
+   * from becoming the audience's CDN. 0 = no cap.
+   */
+  maxUploadRatio: number
+  uploadAllowanceBytes: number
 }
 
 export const DEFAULT_DELIVERY_CONFIG: DeliveryConfig = {
   uploadLimit: -1,
   keepSegments: 12,
   unlistedGraceMs: 12_000,
-  deadline: { httpReserveMs: 4000, maxWaitMs: 6000, defaultWaitMs: 1000 },
-  firstFetch: { policy: 'rank', fetchers: 3, escalateAfterMs: 1000, escalateStepMs: 500, lotteryShare: 0.6 },
+  deadline: { httpReserveMs: 4000, minHttpReserveMs: 2000, reserveFactor: 4, maxWaitMs: 6000, defaultWaitMs: 1000 },
+  firstFetch: { policy: 'rank', fetchers: 3, fetchersPerSqrtViewer: 0.25, escalateAfterMs: 1000, escalateStepMs: 500, lotteryShare: 0.6 },
   notifyNeighbours: true,
+  maxUploadRatio: 3,
+  uploadAllowanceBytes: 2_000_000,
 }
 
 export class ConfigError extends Error {}
@@ -68,13 +81,17 @@ export function validateDeliveryConfig(config: DeliveryConfig): void {
     'a whole number of at least 1',
   )
   atLeast('unlistedGraceMs', config.unlistedGraceMs, 0)
-  for (const name of ['httpReserveMs', 'maxWaitMs', 'defaultWaitMs'] as const) atLeast(`deadline.${name}`, config.deadline[name], 0)
+  for (const name of ['httpReserveMs', 'minHttpReserveMs', 'reserveFactor', 'maxWaitMs', 'defaultWaitMs'] as const)
+    atLeast(`deadline.${name}`, config.deadline[name], 0)
   const policies = ['rank', 'lottery', 'none']
   check(policies.includes(config.firstFetch.policy), 'firstFetch.policy', config.firstFetch.policy, `one of ${policies.join(', ')}`)
   atLeast('firstFetch.fetchers', config.firstFetch.fetchers, 0)
+  atLeast('firstFetch.fetchersPerSqrtViewer', config.firstFetch.fetchersPerSqrtViewer, 0)
   atLeast('firstFetch.escalateAfterMs', config.firstFetch.escalateAfterMs, 0)
   atLeast('firstFetch.escalateStepMs', config.firstFetch.escalateStepMs, 0)
   const share = config.firstFetch.lotteryShare
   check(typeof share === 'number' && share >= 0 && share <= 1, 'firstFetch.lotteryShare', share, 'a number from 0 to 1')
   check(typeof config.notifyNeighbours === 'boolean', 'notifyNeighbours', config.notifyNeighbours, 'true or false')
+  atLeast('maxUploadRatio', config.maxUploadRatio, 0)
+  atLeast('uploadAllowanceBytes', config.uploadAllowanceBytes, 0)
 }

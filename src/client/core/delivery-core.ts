@@ -1,13 +1,15 @@
 import type { ControlMessage } from '../../protocol/mesh-control.js'
 import type { AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { DeliveryConfig } from './config.js'
-import { p2pWaitMs } from './deadline.js'
+import { httpReserveMs, p2pWaitMs } from './deadline.js'
 import { planFirstFetch } from './fetch-order.js'
+import { HttpEstimate } from './http-estimate.js'
 import type { Clock, HttpPort, Log, MeshPort, NeighbourInfo, PieceTransport, Random, Timer } from './ports.js'
 import { SegmentBook, type BookEntry } from './segment-book.js'
-import { SegmentFetch, type HttpReason } from './segment-fetch.js'
+import { SegmentFetch, type HttpReason, type SegmentEvents } from './segment-fetch.js'
 import { serveRequest, type DeliveredSegment, type RequestCallback } from './segment-request.js'
 import { StatsRecorder } from './stats.js'
+import { UploadMeter } from './upload-meter.js'
 
 export interface CorePorts {
   clock: Clock
@@ -20,6 +22,8 @@ export interface CorePorts {
 
 /** A neighbour's notice that it fetches a segment holds off the others' escalation this long (ms). */
 const FETCH_NOTICE_FRESH_MS = 4000
+/** Rate notices go out at most this often (ms). */
+const RATE_NOTICE_MS = 5000
 
 interface Held {
   fetch: SegmentFetch
@@ -34,9 +38,15 @@ interface Held {
  */
 export class DeliveryCore {
   private readonly book: SegmentBook<Held>
-  /** What each neighbour's hello said: whether it uploads. A neighbour not heard from yet counts as uploading. */
-  private readonly uploads = new Map<string, boolean>()
+  /** What each neighbour's hello (and rate notices) said. A neighbour not heard from yet counts as uploading. */
+  private readonly heard = new Map<string, { uploads: boolean; rate: number | null }>()
+  private readonly meter: UploadMeter
+  private uploading = true
+  private announcedRate: { rate: number; at: number } | null = null
   private readonly fetchNotices = new Map<string, number>()
+  private readonly httpEstimate = new HttpEstimate()
+  /** Size of the last segment delivered, for the reserve in answerWithinMs. */
+  private lastSegmentBytes = 0
   private rejectedSegments = new Set<string>()
 
   constructor(
@@ -45,6 +55,7 @@ export class DeliveryCore {
     readonly recorder: StatsRecorder = new StatsRecorder(true, ports.clock),
   ) {
     this.book = new SegmentBook(config)
+    this.meter = new UploadMeter(ports.clock)
   }
 
   get uploadsEnabled(): boolean {
@@ -71,10 +82,13 @@ export class DeliveryCore {
     // With no neighbour at all, nobody can help: waiting for peers would only eat into the player's buffer.
     const buffer = mesh.neighbourIds().length === 0 ? 0 : bufferAheadMs
     log.debug(`request ${key} with ${bufferAheadMs} ms buffered`)
-    serveRequest(entry.value.fetch, buffer, { config: this.config, clock, random }, (result, error) => {
+    serveRequest(entry.value.fetch, buffer, { config: this.config, clock, random, httpEstimate: this.httpEstimate }, (result, error) => {
       entry.busy--
       log.debug(`answered ${key}: ${result ? `${result.source} after ${Math.round(result.waitedMs)} ms` : error?.message}`)
-      if (result) this.recordDelivery(entry.infoHash, result)
+      if (result) {
+        this.lastSegmentBytes = result.bytes.length
+        this.recordDelivery(entry.infoHash, result)
+      }
       callback(result, error)
     })
   }
@@ -85,7 +99,7 @@ export class DeliveryCore {
 
   /** How long a request may take at most for this buffer: a caller's own timeout builds on it. */
   answerWithinMs(bufferAheadMs: number | null): number {
-    return p2pWaitMs(bufferAheadMs, this.config.deadline)
+    return p2pWaitMs(bufferAheadMs, this.config.deadline, httpReserveMs(this.config.deadline, this.httpEstimate, this.lastSegmentBytes))
   }
 
   knows(key: string): boolean {
@@ -93,16 +107,17 @@ export class DeliveryCore {
   }
 
   onNeighbour(id: string): void {
-    this.ports.mesh.send(id, { t: 'hello', v: 1, uploads: this.uploadsEnabled })
+    this.ports.mesh.send(id, { t: 'hello', v: 1, uploads: this.uploadsEnabled, rate: this.meter.rate() ?? 0 })
   }
 
   onNeighbourGone(id: string): void {
-    this.uploads.delete(id)
+    this.heard.delete(id)
   }
 
   onControl(from: string, message: ControlMessage): void {
-    if (message.t === 'hello') this.uploads.set(from, message.uploads)
-    else if (message.t === 'fetching') this.fetchNotices.set(message.infoHash, this.ports.clock.now())
+    if (message.t === 'hello') this.heard.set(from, { uploads: message.uploads, rate: message.rate || null })
+    else if (message.t === 'rate') this.heard.set(from, { uploads: this.heard.get(from)?.uploads ?? true, rate: message.rate || null })
+    else if (message.t === 'fetching') this.onFetchNotice(message.infoHash, from)
     else if (this.config.notifyNeighbours) {
       const entry = this.book.told(message.playlistUrl, message.segment, this.ports.clock.now(), (segment) => this.hold(segment))
       if (entry) this.learned(entry, from, true)
@@ -114,15 +129,32 @@ export class DeliveryCore {
   }
 
   private hold(segment: AnnouncedSegment): Held {
-    const fetch = new SegmentFetch(segment, this.ports.transport, this.ports.http, this.ports.clock, {
-      peerBytes: (bytes) => this.recorder.peerBytes(segment.magnet.infoHash, bytes),
-      httpBytes: (bytes) => this.recorder.httpBytes(segment.magnet.infoHash, bytes),
-      uploaded: (bytes) => this.recorder.uploaded(segment.magnet.infoHash, bytes),
+    const fetch = new SegmentFetch(
+      segment,
+      this.ports.transport,
+      this.ports.http,
+      this.ports.clock,
+      this.httpEventsFor(segment),
+      this.httpEstimate,
+    )
+    return { fetch, escalation: null }
+  }
+
+  private httpEventsFor(segment: AnnouncedSegment): SegmentEvents {
+    return {
+      peerBytes: (bytes) => {
+        this.recorder.peerBytes(segment.magnet.infoHash, bytes)
+        this.checkUploadRatio()
+      },
+      httpBytes: (bytes) => {
+        this.recorder.httpBytes(segment.magnet.infoHash, bytes)
+        this.checkUploadRatio()
+      },
+      uploaded: (bytes) => this.onUploaded(segment.magnet.infoHash, bytes),
       rejected: (piece, neighbours) => this.onRejected(segment.magnet.infoHash, piece, neighbours),
       httpStarted: (reason) => this.onHttpStarted(segment.magnet.infoHash, reason),
       httpFailed: (error) => this.ports.log.warn(`HTTP fetch of ${segment.url} failed: ${error.message}`),
-    })
-    return { fetch, escalation: null }
+    }
   }
 
   /**
@@ -137,14 +169,8 @@ export class DeliveryCore {
         if (id !== from) mesh.send(id, { t: 'segment', playlistUrl: entry.playlistUrl, segment: entry.segment })
     }
     if (!edge) return
-    const plan = planFirstFetch(
-      mesh.selfId,
-      this.uploadsEnabled,
-      this.neighbours(),
-      mesh.audience(),
-      entry.infoHash,
-      this.config.firstFetch,
-    )
+    const self = { id: mesh.selfId, uploads: this.uploadsEnabled, uploadRate: this.meter.rate() }
+    const plan = planFirstFetch(self, this.neighbours(), mesh.audience(), entry.infoHash, this.config.firstFetch)
     const held = entry.value
     this.ports.log.debug(
       `learned ${entry.segment.url} from ${from ?? 'playlist'}: ${plan.now ? 'fetch now' : `escalate after ${plan.escalateAfterMs}`}`,
@@ -159,7 +185,7 @@ export class DeliveryCore {
     this.fetchForOthers(held.fetch, 'escalation')
   }
 
-  /** Fetches a segment over HTTP before any player asks, unless the neighbourhood has it or is fetching it. */
+  /** Fetches a segment over HTTP before any player asks, unless the audience has it or is fetching it. */
   private fetchForOthers(fetch: SegmentFetch, reason: HttpReason): void {
     if (!fetch.ready || fetch.done || fetch.httpRunning || fetch.swarm.peersCanHelp()) return
     const notice = this.fetchNotices.get(fetch.infoHash)
@@ -168,10 +194,22 @@ export class DeliveryCore {
   }
 
   private onHttpStarted(infoHash: string, reason: HttpReason): void {
-    this.ports.log.debug(`HTTP for ${infoHash.slice(0, 8)}: ${reason}`)
-    if (reason !== 'first' && reason !== 'escalation') return
+    this.ports.log.debug(`HTTP for ${infoHash}: ${reason}`)
+    if (reason === 'first' || reason === 'escalation') this.onFetchNotice(infoHash, null)
+  }
+
+  /**
+   * Someone (this viewer, if `from` is null) fetches a segment for the others. The notice goes on to every
+   * neighbour once, like a segment notice: in an audience of thousands, every neighbourhood learns within a few
+   * hops that the segment is on its way and holds its escalation, instead of each one fetching it too.
+   */
+  private onFetchNotice(infoHash: string, from: string | null): void {
+    const now = this.ports.clock.now()
+    const known = this.fetchNotices.get(infoHash)
+    if (known !== undefined && now - known < FETCH_NOTICE_FRESH_MS) return
+    this.fetchNotices.set(infoHash, now)
     const { mesh } = this.ports
-    for (const id of mesh.neighbourIds()) mesh.send(id, { t: 'fetching', infoHash })
+    for (const id of mesh.neighbourIds()) if (id !== from) mesh.send(id, { t: 'fetching', infoHash })
   }
 
   /** A piece failed its hash check: every neighbour that sent part of it is dropped for good. */
@@ -184,12 +222,44 @@ export class DeliveryCore {
   }
 
   private recordDelivery(infoHash: string, result: DeliveredSegment): void {
-    if (result.httpAfterMs !== null) this.recorder.fallback(infoHash, result.httpAfterMs)
+    if (result.httpReason === 'deadline' || result.httpReason === 'lottery') this.recorder.fallback(infoHash, result.httpAfterMs!)
     this.recorder.segment({ infoHash, source: result.source, bytes: result.bytes.length, waitedMs: result.waitedMs })
   }
 
   private neighbours(): NeighbourInfo[] {
-    return this.ports.mesh.neighbourIds().map((id) => ({ id, uploads: this.uploads.get(id) ?? true }))
+    return this.ports.mesh.neighbourIds().map((id) => {
+      const heard = this.heard.get(id)
+      return { id, uploads: heard?.uploads ?? true, uploadRate: heard?.rate ?? null }
+    })
+  }
+
+  /**
+   * Stops serving a little before maxUploadRatio (pieces already asked for still go out), and serves again below
+   * 85 % of it, so that it does not flap.
+   */
+  private checkUploadRatio(): void {
+    const { maxUploadRatio, uploadAllowanceBytes } = this.config
+    if (maxUploadRatio === 0 || !this.uploadsEnabled) return
+    const { bytesUploaded, bytesFromPeers, bytesFromHttp } = this.recorder.stats
+    const allowed = Math.max(maxUploadRatio * (bytesFromPeers + bytesFromHttp), uploadAllowanceBytes)
+    const uploading = this.uploading ? bytesUploaded <= 0.95 * allowed : bytesUploaded < 0.85 * allowed
+    if (uploading === this.uploading) return
+    this.uploading = uploading
+    this.ports.log.debug(`upload ${uploading ? 'resumed' : 'paused'}: ${bytesUploaded} bytes up, ${bytesFromPeers + bytesFromHttp} down`)
+    this.ports.transport.setUploading(uploading)
+  }
+
+  /** Counts an upload, and tells the neighbours when this viewer's measured rate moved (at most every 5 s). */
+  private onUploaded(infoHash: string, bytes: number): void {
+    this.recorder.uploaded(infoHash, bytes)
+    this.meter.uploaded(bytes)
+    this.checkUploadRatio()
+    const rate = this.meter.rate()
+    const now = this.ports.clock.now()
+    const last = this.announcedRate
+    if (rate === null || (last && (now - last.at < RATE_NOTICE_MS || Math.abs(rate - last.rate) < last.rate * 0.25))) return
+    this.announcedRate = { rate, at: now }
+    for (const id of this.ports.mesh.neighbourIds()) this.ports.mesh.send(id, { t: 'rate', rate })
   }
 
   private evict(playlistUrl: string): void {

@@ -64,6 +64,8 @@ export interface SwarmHandle {
 /** The transport of pieces and wires: BitTorrent over data channels to the neighbours. */
 export interface PieceTransport {
   join(segment: AnnouncedSegment, listener: SwarmListener): SwarmHandle
+  /** Serve neighbours' requests (unchoke) or not (choke every wire), for all segments. */
+  setUploading(allowed: boolean): void
 }
 
 export interface HttpSink {
@@ -80,6 +82,8 @@ export interface NeighbourInfo {
   id: string
   /** Whether it uploads (its hello said so); a neighbour that cannot upload never fetches for the others. */
   uploads: boolean
+  /** The upload rate it measured for itself (bytes/s), null before it has uploaded enough to tell. */
+  uploadRate: number | null
 }
 
 /**

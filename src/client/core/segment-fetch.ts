@@ -1,8 +1,12 @@
 import type { AnnouncedSegment } from '../../protocol/playlist-magnets.js'
+import type { HttpEstimate } from './http-estimate.js'
 import type { Clock, HttpPort, PieceTransport, SwarmHandle, SwarmShape } from './ports.js'
 
+/** Requests at most for the missing pieces of one segment: runs of missing pieces are merged down to this many. */
+const MAX_RANGES = 4
+
 /** Why HTTP was started for a segment. */
-export type HttpReason = 'first' | 'escalation' | 'lottery' | 'deadline'
+export type HttpReason = 'first' | 'escalation' | 'immediate' | 'lottery' | 'deadline'
 
 /** What one segment's fetch reports to the core. */
 export interface SegmentEvents {
@@ -18,10 +22,10 @@ export interface SegmentEvents {
 type Waiter = (error: Error | null) => void
 
 /**
- * One segment: its swarm in the transport and, when the core says so, an HTTP fetch of the pieces still missing
- * (one request for the span from the first to the last missing piece; a whole segment is a plain GET). Pieces are
- * cut from the response as it streams in and handed to the transport, which checks them against the torrent's
- * hashes like pieces from peers and announces them to the neighbours at once.
+ * One segment: its swarm in the transport and, when the core says so, HTTP for the pieces still missing: one
+ * request per run of missing pieces (runs a piece or two apart merged, at most MAX_RANGES requests), a whole
+ * segment as one plain request. Pieces are cut from each response as it streams in and handed to the transport,
+ * which checks them against the torrent's hashes like pieces from peers and announces them to the neighbours.
  */
 export class SegmentFetch {
   readonly swarm: SwarmHandle
@@ -33,7 +37,8 @@ export class SegmentFetch {
   httpBytes = 0
   /** When the last piece verified (clock ms), null until done. */
   doneAt: number | null = null
-  private abortHttp: (() => void) | null = null
+  /** Aborts of the HTTP requests running now; null when none runs. */
+  private abortHttp: (() => void)[] | null = null
   private readonly waiters: Waiter[] = []
   private readonly readyWaiters: Waiter[] = []
   private readonly httpFailureListeners = new Set<(error: Error) => void>()
@@ -44,6 +49,7 @@ export class SegmentFetch {
     private readonly http: HttpPort,
     private readonly clock: Clock,
     private readonly events: SegmentEvents,
+    private readonly estimate: HttpEstimate,
   ) {
     this.swarm = transport.join(segment, {
       ready: (shape) => this.onReady(shape),
@@ -95,49 +101,65 @@ export class SegmentFetch {
   startHttp(reason: HttpReason): void {
     const shape = this.shape
     if (!shape || this.done || this.abortHttp || this.failure) return
-    const missing = this.missingSpan(shape)
-    if (!missing) return
+    const runs = missingRuns(shape, (piece) => this.swarm.has(piece))
+    if (runs.length === 0) return
     this.httpReason = reason
     this.httpStartedAt = this.clock.now()
     this.events.httpStarted(reason)
-    const whole = missing.first === 0 && missing.last === shape.pieceCount - 1
-    const start = missing.first * shape.pieceLength
-    const end = Math.min(shape.length, (missing.last + 1) * shape.pieceLength)
-    const cutter = new PieceCutter(shape, missing.first, (piece, bytes) => {
+    const aborts: (() => void)[] = []
+    this.abortHttp = aborts
+    let running = runs.length
+    let failure: Error | null = null
+    for (const run of runs) {
+      aborts.push(
+        this.fetchRun(shape, run, (error) => {
+          failure ??= error
+          if (--running > 0 || this.abortHttp !== aborts) return
+          this.abortHttp = null
+          if (!failure || this.done) return
+          this.events.httpFailed(failure)
+          for (const listener of [...this.httpFailureListeners]) listener(failure)
+        }),
+      )
+    }
+  }
+
+  private fetchRun(shape: SwarmShape, run: PieceRun, done: (error: Error | null) => void): () => void {
+    const whole = run.first === 0 && run.last === shape.pieceCount - 1
+    const start = run.first * shape.pieceLength
+    const end = Math.min(shape.length, (run.last + 1) * shape.pieceLength)
+    const startedAt = this.clock.now()
+    let firstByteAt: number | null = null
+    let received = 0
+    const cutter = new PieceCutter(shape, run.first, (piece, bytes) => {
       if (!this.swarm.has(piece)) this.swarm.putHttpPiece(piece, bytes)
     })
-    this.abortHttp = this.http.fetch(this.segment.magnet.webSeed, whole ? null : { start, end }, {
+    return this.http.fetch(this.segment.magnet.webSeed, whole ? null : { start, end }, {
       data: (chunk) => {
+        firstByteAt ??= this.clock.now()
+        received += chunk.length
         this.httpBytes += chunk.length
         this.events.httpBytes(chunk.length)
         cutter.push(chunk)
       },
       done: (error) => {
-        this.abortHttp = null
         cutter.flush()
-        if (!error || this.done) return
-        this.events.httpFailed(error)
-        for (const listener of [...this.httpFailureListeners]) listener(error)
+        if (!error && firstByteAt !== null) this.estimate.observe(startedAt, firstByteAt, this.clock.now(), received)
+        done(error ?? null)
       },
     })
   }
 
   leave(): void {
-    this.abortHttp?.()
-    this.abortHttp = null
+    this.stopHttp()
     this.swarm.leave()
     this.settle(this.waiters, this.failure ?? new Error('segment left'))
   }
 
-  private missingSpan(shape: SwarmShape): { first: number; last: number } | null {
-    let first = -1
-    let last = -1
-    for (let piece = 0; piece < shape.pieceCount; piece++) {
-      if (this.swarm.has(piece)) continue
-      if (first < 0) first = piece
-      last = piece
-    }
-    return first < 0 ? null : { first, last }
+  private stopHttp(): void {
+    const aborts = this.abortHttp
+    this.abortHttp = null
+    for (const abort of aborts ?? []) abort()
   }
 
   private onReady(shape: SwarmShape): void {
@@ -164,14 +186,38 @@ export class SegmentFetch {
 
   private onDone(): void {
     this.doneAt = this.clock.now()
-    this.abortHttp?.()
-    this.abortHttp = null
+    this.stopHttp()
     this.settle(this.waiters, null)
   }
 
   private settle(waiters: Waiter[], error: Error | null): void {
     for (const waiter of waiters.splice(0)) waiter(error)
   }
+}
+
+interface PieceRun {
+  first: number
+  last: number
+}
+
+/** The runs of missing pieces, merged across the smallest gaps until at most MAX_RANGES remain. */
+export function missingRuns(shape: SwarmShape, has: (piece: number) => boolean): PieceRun[] {
+  const runs: PieceRun[] = []
+  for (let piece = 0; piece < shape.pieceCount; piece++) {
+    if (has(piece)) continue
+    const last = runs.at(-1)
+    if (last && last.last === piece - 1) last.last = piece
+    else runs.push({ first: piece, last: piece })
+  }
+  while (runs.length > MAX_RANGES) {
+    let smallest = 0
+    for (let index = 1; index < runs.length - 1; index++) {
+      if (runs[index + 1]!.first - runs[index]!.last < runs[smallest + 1]!.first - runs[smallest]!.last) smallest = index
+    }
+    runs[smallest]!.last = runs[smallest + 1]!.last
+    runs.splice(smallest + 1, 1)
+  }
+  return runs
 }
 
 /** Cuts an HTTP body that starts at piece `first` into whole pieces (the last piece of a segment may be short). */

@@ -1,5 +1,6 @@
 import type { DeliveryConfig } from './config.js'
-import { p2pWaitMs } from './deadline.js'
+import { httpReserveMs, p2pWaitMs } from './deadline.js'
+import type { HttpEstimate } from './http-estimate.js'
 import type { Clock, Random, Timer } from './ports.js'
 import type { SegmentFetch } from './segment-fetch.js'
 
@@ -8,9 +9,13 @@ export interface DeliveredSegment {
   source: 'peers' | 'http' | 'mixed'
   /** From the request to the bytes (ms). */
   waitedMs: number
-  /** When HTTP was started for this request's deadline or lottery, ms after the request; null if it was not. */
+  /** When HTTP was started for this request (at once, by its deadline or its lottery), ms after it; null if not. */
   httpAfterMs: number | null
+  /** Why: 'immediate' when nothing beyond the reserve was buffered (startup, or no neighbour), else its timer. */
+  httpReason: RequestHttpReason | null
 }
+
+export type RequestHttpReason = 'immediate' | 'deadline' | 'lottery'
 
 export type RequestCallback = (result: DeliveredSegment | null, error?: Error) => void
 
@@ -18,6 +23,7 @@ export interface RequestContext {
   config: DeliveryConfig
   clock: Clock
   random: Random
+  httpEstimate: HttpEstimate
 }
 
 /**
@@ -31,6 +37,7 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
   const started = clock.now()
   const timers: Timer[] = []
   let httpAfterMs: number | null = null
+  let httpReason: RequestHttpReason | null = null
   let pastDeadline = false
   let settled = false
   const unsubscribe = fetch.onHttpFailure((error) => {
@@ -45,17 +52,21 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
     unsubscribe()
     callback(result, error)
   }
-  const startHttp = (reason: 'deadline' | 'lottery') => {
+  const startHttp = (reason: RequestHttpReason) => {
     if (fetch.done || settled) return
-    if (reason === 'deadline') pastDeadline = true
-    if (!fetch.httpRunning && httpAfterMs === null) httpAfterMs = clock.now() - started
+    if (reason !== 'lottery') pastDeadline = true
+    if (!fetch.httpRunning && httpAfterMs === null) {
+      httpAfterMs = clock.now() - started
+      httpReason = reason
+    }
     fetch.startHttp(reason)
   }
   fetch.whenReady((error) => {
     if (error) return finish(null, error)
     if (fetch.done) return
-    const waitMs = p2pWaitMs(bufferAheadMs, config.deadline)
-    if (waitMs <= 0) return startHttp('deadline')
+    const reserve = httpReserveMs(config.deadline, context.httpEstimate, fetch.shape?.length ?? 0)
+    const waitMs = p2pWaitMs(bufferAheadMs, config.deadline, reserve)
+    if (waitMs <= 0) return startHttp('immediate')
     timers.push(clock.setTimer(waitMs, () => startHttp('deadline')))
     if (config.firstFetch.policy === 'lottery' && config.firstFetch.lotteryShare > 0) {
       const at = context.random() * config.firstFetch.lotteryShare * waitMs
@@ -67,7 +78,7 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
     fetch.swarm.read((bytes, readError) => {
       if (!bytes) return finish(null, readError ?? new Error('segment bytes unavailable'))
       const source = fetch.httpBytes === 0 ? 'peers' : fetch.peerBytes === 0 ? 'http' : 'mixed'
-      finish({ bytes, source, waitedMs: clock.now() - started, httpAfterMs })
+      finish({ bytes, source, waitedMs: clock.now() - started, httpAfterMs, httpReason })
     })
   })
 }
