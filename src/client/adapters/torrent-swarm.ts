@@ -31,7 +31,8 @@ export class TorrentSwarm implements SwarmHandle {
   constructor(
     readonly segment: AnnouncedSegment,
     private readonly listener: SwarmListener,
-    private readonly canUpload: boolean,
+    /** Whether this viewer serves neighbours now (upload on, and under its upload ratio). */
+    private readonly mayUpload: () => boolean,
   ) {}
 
   get infoHash(): string {
@@ -154,8 +155,20 @@ export class TorrentSwarm implements SwarmHandle {
       set.add(wire)
       this.unverifiedPeerBytes.set(index, (this.unverifiedPeerBytes.get(index) ?? 0) + block.length)
     })
-    // WebTorrent unchokes every interested peer; with upload off this viewer never does.
-    if (!this.canUpload) wire.unchoke = () => {}
+    // WebTorrent unchokes every interested peer; this viewer does only while it may upload.
+    const unchoke = wire.unchoke.bind(wire)
+    wire.unchoke = () => {
+      if (this.mayUpload()) unchoke()
+    }
+  }
+
+  /** Upload was switched on or off (the core's upload ratio): choke every wire, or unchoke the interested ones. */
+  uploadingChanged(uploading: boolean): void {
+    for (const wire of this.torrent?.wires ?? []) {
+      if (wire.type === 'webSeed' || wire.destroyed) continue
+      if (!uploading) wire.choke()
+      else if (wire.peerInterested) wire.unchoke()
+    }
   }
 
   private onVerified(torrent: Torrent, index: number): void {

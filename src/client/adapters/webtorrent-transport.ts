@@ -26,12 +26,22 @@ export class WebTorrentTransport implements PieceTransport {
   /** Wire ids (see stream()). */
   private nextWireId = 0
   private readonly pendingChannels = new Map<string, { neighbour: Neighbour; channel: RTCDataChannel; at: number }[]>()
+  private uploading = true
 
   constructor(private readonly options: TransportOptions) {}
 
+  setUploading(allowed: boolean): void {
+    this.uploading = allowed
+    for (const swarm of this.swarms.values()) swarm.uploadingChanged(this.mayUpload())
+  }
+
+  private mayUpload(): boolean {
+    return this.options.canUpload && this.uploading
+  }
+
   join(segment: AnnouncedSegment, listener: SwarmListener): SwarmHandle {
     const infoHash = segment.magnet.infoHash
-    const swarm = new TorrentSwarm(segment, listener, this.options.canUpload)
+    const swarm = new TorrentSwarm(segment, listener, () => this.mayUpload())
     this.swarms.get(infoHash)?.leave()
     this.swarms.set(infoHash, swarm)
     void swarm.start(this.options.client).then((torrent) => {

@@ -10,6 +10,8 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
     on(event: 'download' | 'upload', cb: (bytes: number) => void): void
     on(event: 'piece', cb: (index: number, offset: number, buffer: Uint8Array) => void): void
     unchoke(): void
+    choke(): void
+    peerInterested: boolean
     have(index: number): void
     destroy(): void
   }
