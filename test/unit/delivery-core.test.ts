@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { rankOf } from '../../src/client/core/fetch-order.js'
+import { Scheduler } from '../../bench/sim/scheduler.js'
+import { DEFAULT_DELIVERY_CONFIG } from '../../src/client/core/config.js'
+import { httpReserveMs, p2pWaitMs } from '../../src/client/core/deadline.js'
+import { planFirstFetch, rankOf } from '../../src/client/core/fetch-order.js'
+import { HttpEstimate } from '../../src/client/core/http-estimate.js'
+import { missingRuns } from '../../src/client/core/segment-fetch.js'
+import { UploadMeter } from '../../src/client/core/upload-meter.js'
 import { PIECE, PIECES, PLAYLIST, request, rig, segment } from './core-fakes.js'
 
 /** Neighbour ids such that `self` ranks at `position` (0 = first) among itself and them for this infohash. */
@@ -286,5 +292,88 @@ describe('delivery core: eviction', () => {
     assert.equal(transport.swarm(1).left, true)
     assert.equal(transport.swarm(9).left, true, 'told of, never listed')
     assert.equal(transport.swarm(2).left, false)
+  })
+})
+
+describe('delivery core: HTTP for what peers did not deliver', () => {
+  it('fetches scattered missing pieces in at most four ranges, merging across the smallest gaps', () => {
+    const shape = { pieceCount: 12, pieceLength: 10, length: 115 }
+    const held = new Set([1, 2, 4, 6, 7, 9, 10])
+    assert.deepEqual(
+      missingRuns(shape, (piece) => held.has(piece)),
+      [
+        { first: 0, last: 0 },
+        { first: 3, last: 5 },
+        { first: 8, last: 8 },
+        { first: 11, last: 11 },
+      ],
+    )
+    assert.deepEqual(missingRuns(shape, () => false), [{ first: 0, last: 11 }])
+    assert.deepEqual(missingRuns(shape, () => true), [])
+  })
+
+  it('sizes the reserve from measured HTTP: a fast origin leaves peers more of the buffer, a slow one less', () => {
+    const deadline = { ...DEFAULT_DELIVERY_CONFIG.deadline }
+    const estimate = new HttpEstimate()
+    assert.equal(httpReserveMs(deadline, estimate, 400_000), 4000, 'nothing measured yet: httpReserveMs')
+    estimate.observe(0, 20, 120, 400_000)
+    assert.equal(httpReserveMs(deadline, estimate, 400_000), 2000, 'a 120 ms fetch: the minimum, 2 s')
+    estimate.observe(0, 300, 2300, 400_000)
+    assert.equal(httpReserveMs(deadline, estimate, 400_000), 4 * (300 + 2000), 'the slowest recent fetch, four times')
+    assert.equal(p2pWaitMs(12_000, deadline, 9200), 2800)
+  })
+
+  it('waits longer for peers once HTTP proved fast', () => {
+    const { core, clock, http, mesh } = rig()
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1), segment(2)])
+    request(core, 1, 0)
+    clock.advance(50)
+    http.fetches[0]!.respond()
+    request(core, 2, 8000)
+    clock.advance(5999)
+    assert.equal(http.fetches.length, 1, '8 s buffered - 2 s reserve: 6 s for peers (4 s before HTTP was timed)')
+    clock.advance(1)
+    assert.equal(http.fetches.length, 2)
+  })
+})
+
+describe('delivery core: upload', () => {
+  it('stops serving beyond maxUploadRatio times its downloads, and serves again once downloads catch up', () => {
+    const { core, transport, mesh } = rig('self', { maxUploadRatio: 3, uploadAllowanceBytes: 1000 })
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    const listener = (sequence: number) => (transport.swarm(sequence) as unknown as { listener: import('../../src/client/core/ports.js').SwarmListener }).listener
+    for (let piece = 0; piece < PIECES; piece++) transport.swarm(1).peerPiece(piece)
+    listener(1).uploaded(3 * PIECE * PIECES - 1000)
+    assert.equal(transport.uploading, true)
+    listener(1).uploaded(2000)
+    assert.equal(transport.uploading, false, 'over 95 % of 3x its downloads')
+    for (let piece = 0; piece < PIECES; piece++) transport.swarm(2).peerPiece(piece)
+    assert.equal(transport.uploading, true, 'downloads caught up')
+  })
+
+  it('weights the choice of first fetcher by measured upload rate: a fast uplink is first far more often', () => {
+    const slow = { id: 'slow', uploads: true, uploadRate: 125_000 }
+    const fast = { id: 'fast', uploads: true, uploadRate: 2_500_000 }
+    let fastFirst = 0
+    for (let sequence = 0; sequence < 400; sequence++) {
+      const infoHash = segment(sequence).magnet.infoHash
+      if (planFirstFetch(fast, [slow], 2, infoHash, DEFAULT_DELIVERY_CONFIG.firstFetch).now) fastFirst++
+    }
+    assert.ok(fastFirst > 330, `the 20x faster uplink was first for ${fastFirst} of 400 (about 20/21 expected)`)
+  })
+
+  it('measures its upload rate as the busiest second of the last minute', () => {
+    const clock = new Scheduler()
+    const meter = new UploadMeter(clock)
+    assert.equal(meter.rate(), null)
+    meter.uploaded(500_000)
+    clock.advance(1000)
+    meter.uploaded(100_000)
+    clock.advance(1000)
+    assert.equal(meter.rate(), 500_000)
+    clock.advance(61_000)
+    assert.equal(meter.rate(), null, 'a minute later it is forgotten')
   })
 })

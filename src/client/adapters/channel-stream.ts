@@ -5,6 +5,27 @@ const MAX_MESSAGE_BYTES = 64 * 1024
 /** Pause writing while the channel has this much queued; resume when it drains to a quarter. */
 const HIGH_WATER_BYTES = 1024 * 1024
 
+/** Messages that arrived on a channel before its stream existed, by channel (see captureEarlyMessages). */
+const early = new WeakMap<RTCDataChannel, { messages: ArrayBuffer[]; listener: (event: MessageEvent) => void }>()
+
+/**
+ * Starts keeping what arrives on a channel that has no stream yet. A data channel drops a message nobody listens
+ * for, and the first message on a segment channel is the other side's BitTorrent handshake, sent as soon as the
+ * channel opens: a channel held back (this side's simple-peer not connected yet, or the segment's torrent not
+ * added yet) lost it, WebTorrent never made a wire, and two connected viewers exchanged nothing for that segment
+ * (found in the six-viewer bench: a viewer got no piece of a segment its neighbours had for 5 s, until its deadline).
+ */
+export function captureEarlyMessages(channel: RTCDataChannel): void {
+  if (early.has(channel)) return
+  channel.binaryType = 'arraybuffer'
+  const messages: ArrayBuffer[] = []
+  const listener = (event: MessageEvent) => {
+    if (event.data instanceof ArrayBuffer) messages.push(event.data)
+  }
+  channel.addEventListener('message', listener)
+  early.set(channel, { messages, listener })
+}
+
 /**
  * An RTCDataChannel as a duplex byte stream, the shape WebTorrent wants for a WebRTC peer (`id`, `connected`,
  * `remoteAddress`, 'connect' event). simple-peer does the same but only for the one channel it negotiates itself;
@@ -25,6 +46,12 @@ export class ChannelStream extends Duplex {
     this.remoteAddress = remoteAddress
     channel.binaryType = 'arraybuffer'
     channel.bufferedAmountLowThreshold = HIGH_WATER_BYTES / 4
+    const captured = early.get(channel)
+    if (captured) {
+      channel.removeEventListener('message', captured.listener)
+      early.delete(channel)
+      for (const message of captured.messages) this.push(new Uint8Array(message))
+    }
     channel.addEventListener('message', (event) => this.onMessage(event))
     channel.addEventListener('bufferedamountlow', () => this.resumeWrite())
     channel.addEventListener('close', () => this.destroy())

@@ -2,6 +2,7 @@ import TrackerClient from 'bittorrent-tracker'
 import { MESH_INFOHASH, infoHashOfChannel, segmentChannelLabel } from '../../protocol/mesh.js'
 import { encodeControlMessage, parseControlMessage, type ControlMessage } from '../../protocol/mesh-control.js'
 import type { MeshPort } from '../core/ports.js'
+import { captureEarlyMessages } from './channel-stream.js'
 
 /**
  * A simple-peer connection as bittorrent-tracker's client hands it out (@thaunknown/simple-peer 10.1, checked
@@ -183,8 +184,10 @@ export class Mesh implements MeshPort {
     this.earlyChannels.set(peer, early)
     const simplePeerHandler = connection.ondatachannel
     connection.ondatachannel = (event) => {
-      if (infoHashOfChannel(event.channel.label) !== null) early.push(event.channel)
-      else simplePeerHandler?.call(connection, event)
+      if (infoHashOfChannel(event.channel.label) !== null) {
+        captureEarlyMessages(event.channel)
+        early.push(event.channel)
+      } else simplePeerHandler?.call(connection, event)
     }
   }
 

@@ -1,7 +1,7 @@
 import type WebTorrent from 'webtorrent/dist/webtorrent.min.js'
 import type { AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { PieceTransport, SwarmHandle, SwarmListener } from '../core/ports.js'
-import { ChannelStream } from './channel-stream.js'
+import { ChannelStream, captureEarlyMessages } from './channel-stream.js'
 import type { Neighbour } from './mesh.js'
 import { TorrentSwarm } from './torrent-swarm.js'
 
@@ -79,6 +79,7 @@ export class WebTorrentTransport implements PieceTransport {
     if (swarm?.torrent) return swarm.addChannel(this.stream(neighbour, infoHash, channel))
     const now = Date.now()
     const list = (this.pendingChannels.get(infoHash) ?? []).filter((pending) => now - pending.at < PENDING_CHANNEL_MS)
+    captureEarlyMessages(channel)
     list.push({ neighbour, channel, at: now })
     this.pendingChannels.set(infoHash, list)
     setTimeout(() => this.expirePending(infoHash), PENDING_CHANNEL_MS)

@@ -137,6 +137,7 @@ export class DeliveryCore {
       this.httpEventsFor(segment),
       this.httpEstimate,
     )
+    fetch.whenDone((error) => error || this.ports.log.debug(`complete ${segment.url}: ${fetch.peerBytes} bytes from peers, ${fetch.httpBytes} over HTTP`))
     return { fetch, escalation: null }
   }
 
