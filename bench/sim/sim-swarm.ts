@@ -25,6 +25,8 @@ const BLOCK = 16 * 1024
 const SPEED_THRESHOLD = 3 * BLOCK
 const MAX_PIPELINE = 40
 const TICK_MS = 200
+/** The simulator's stand-in for a .torrent (its size is what a notice carries). */
+const TORRENT_FILE = new Uint8Array(900)
 
 /** A wire of this swarm to one neighbour: what it has, what is asked of it, and how fast it has delivered. */
 interface SimWire {
@@ -82,7 +84,7 @@ export class SimSwarm implements SwarmHandle {
   start(): void {
     if (this.left) return
     this.ready = true
-    this.listener.ready(this.segment.shape)
+    this.listener.ready(this.segment.shape, TORRENT_FILE)
     for (const link of this.viewer.links.values()) this.greet(link.peer.id)
     this.tick()
   }

@@ -62,13 +62,15 @@ export class SimViewer implements PieceTransport, HttpPort, MeshPort {
   }
 
   // PieceTransport
-  join(segment: AnnouncedSegment, listener: SwarmListener): SwarmHandle {
+  /** Ready after a round trip to the origin for its .torrent, or at once with one a neighbour passed on. */
+  join(segment: AnnouncedSegment, listener: SwarmListener, torrentFile?: Uint8Array): SwarmHandle {
     const published = this.world.segmentByHash(segment.magnet.infoHash)
     if (!published) throw new Error(`simulator: no such segment ${segment.url}`)
     const swarm = new SimSwarm(this, published, listener)
     this.swarms.get(published.infoHash)?.leave()
     this.swarms.set(published.infoHash, swarm)
-    this.world.scheduler.setTimer(this.originRttMs, () => swarm.start())
+    if (!torrentFile) this.world.torrentFetches++
+    this.world.scheduler.setTimer(torrentFile ? 0 : this.originRttMs, () => swarm.start())
     return swarm
   }
 

@@ -29,6 +29,8 @@ export class World {
   readonly completions: Completion[] = []
   /** Bytes and fetches the origin served, from `measureFrom` on. */
   originBytes = 0
+  /** .torrent files the origin served (a notice from a neighbour brings one along). */
+  torrentFetches = 0
   /** Whole segments the players fetched themselves (the core did not know the segment or failed it). */
   plainFetches = 0
   /** Viewers that fetched (part of) each segment over HTTP, by sequence, from `measureFrom` on. */

@@ -23,11 +23,17 @@ export interface RateNotice {
   rate: number
 }
 
-/** A segment this viewer learned of (from its playlist or a neighbour), so that neighbours can join its swarm early. */
+/**
+ * A segment this viewer learned of (from its playlist or a neighbour), so that neighbours can join its swarm early,
+ * with the .torrent it was added from: a viewer that gets the notice adds the swarm without asking the origin (its
+ * bytes must hash to the infohash, which its own playlist must later name for the URL), so the origin serves each
+ * .torrent about once per neighbourhood instead of once per viewer.
+ */
 export interface SegmentNotice {
   t: 'segment'
   playlistUrl: string
   segment: AnnouncedSegment
+  torrent?: Uint8Array
 }
 
 /** This viewer started fetching a segment over HTTP for the neighbourhood: the others need not. */
@@ -38,7 +44,9 @@ export interface FetchingNotice {
 
 export type ControlMessage = HelloMessage | RateNotice | SegmentNotice | FetchingNotice
 
-export const MAX_CONTROL_MESSAGE_CHARS = 4096
+export const MAX_CONTROL_MESSAGE_CHARS = 8192
+/** A segment's .torrent: tens of pieces at most (the origin's rule), so a few kB with its URLs. */
+const MAX_TORRENT_BYTES = 4096
 const MAX_URL_CHARS = 2048
 
 export function encodeControlMessage(message: ControlMessage): string {
@@ -50,6 +58,7 @@ export function encodeControlMessage(message: ControlMessage): string {
     url,
     range: byteRange ? [byteRange.offset, byteRange.length] : null,
     magnet: buildMagnetUri(magnet),
+    torrent: message.torrent ? toBase64(message.torrent) : undefined,
   })
 }
 
@@ -75,7 +84,7 @@ export function parseControlMessage(data: string): ControlMessage | null {
 }
 
 function readSegmentNotice(record: Record<string, unknown>): SegmentNotice | null {
-  const { playlistUrl, url, range, magnet } = record
+  const { playlistUrl, url, range, magnet, torrent } = record
   if (!isHttpUrl(playlistUrl) || !isHttpUrl(url) || typeof magnet !== 'string') return null
   let parsed
   try {
@@ -89,7 +98,27 @@ function readSegmentNotice(record: Record<string, unknown>): SegmentNotice | nul
     if (!Array.isArray(range) || range.length !== 2 || !range.every((n) => Number.isSafeInteger(n) && n >= 0)) return null
     segment.byteRange = { offset: range[0] as number, length: range[1] as number }
   }
-  return { t: 'segment', playlistUrl, segment }
+  const notice: SegmentNotice = { t: 'segment', playlistUrl, segment }
+  if (torrent !== undefined && torrent !== null) {
+    const bytes = typeof torrent === 'string' && torrent.length <= Math.ceil(MAX_TORRENT_BYTES / 3) * 4 ? fromBase64(torrent) : null
+    if (!bytes) return null
+    notice.torrent = bytes
+  }
+  return notice
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}
+
+function fromBase64(text: string): Uint8Array | null {
+  try {
+    return Uint8Array.from(atob(text), (char) => char.charCodeAt(0))
+  } catch {
+    return null
+  }
 }
 
 /** An upload rate in bytes/s: finite, not negative, below 10 Gbit/s. */

@@ -38,7 +38,7 @@ export class FakeSwarm implements SwarmHandle {
 
   ready(shape: SwarmShape = SHAPE): void {
     this.shape = shape
-    this.listener.ready(shape)
+    this.listener.ready(shape, new Uint8Array(64))
   }
 
   fail(message: string): void {

@@ -308,8 +308,14 @@ describe('delivery core: HTTP for what peers did not deliver', () => {
         { first: 11, last: 11 },
       ],
     )
-    assert.deepEqual(missingRuns(shape, () => false), [{ first: 0, last: 11 }])
-    assert.deepEqual(missingRuns(shape, () => true), [])
+    assert.deepEqual(
+      missingRuns(shape, () => false),
+      [{ first: 0, last: 11 }],
+    )
+    assert.deepEqual(
+      missingRuns(shape, () => true),
+      [],
+    )
   })
 
   it('sizes the reserve from measured HTTP: a fast origin leaves peers more of the buffer, a slow one less', () => {
@@ -343,7 +349,8 @@ describe('delivery core: upload', () => {
     const { core, transport, mesh } = rig('self', { maxUploadRatio: 3, uploadAllowanceBytes: 1000 })
     mesh.neighbours = ['n1']
     core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
-    const listener = (sequence: number) => (transport.swarm(sequence) as unknown as { listener: import('../../src/client/core/ports.js').SwarmListener }).listener
+    const listener = (sequence: number) =>
+      (transport.swarm(sequence) as unknown as { listener: import('../../src/client/core/ports.js').SwarmListener }).listener
     for (let piece = 0; piece < PIECES; piece++) transport.swarm(1).peerPiece(piece)
     listener(1).uploaded(3 * PIECE * PIECES - 1000)
     assert.equal(transport.uploading, true)

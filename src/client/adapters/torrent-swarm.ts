@@ -3,7 +3,7 @@ import type { Torrent, Wire } from 'webtorrent/dist/webtorrent.min.js'
 import type { AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { SwarmHandle, SwarmListener } from '../core/ports.js'
 import type { ChannelStream } from './channel-stream.js'
-import { sha1Hex } from './sha1.js'
+import { infoHashOf, sha1Hex } from './sha1.js'
 import { assertTorrent, failedPiece, pieceHash, storeVerifiedPiece, wireOfStream } from './webtorrent-internals.js'
 
 /**
@@ -43,14 +43,15 @@ export class TorrentSwarm implements SwarmHandle {
     return this.torrent?.done ?? false
   }
 
-  /** Fetches the .torrent and adds it to the client; reports ready or failed to the core's listener. */
-  async start(client: WebTorrent): Promise<Torrent | null> {
+  /**
+   * Adds the torrent to the client, from the .torrent a neighbour passed on when it hashes to the segment's
+   * infohash, else from the origin's; reports ready or failed to the core's listener.
+   */
+  async start(client: WebTorrent, passedOn?: Uint8Array): Promise<Torrent | null> {
     try {
-      const response = await fetch(this.segment.magnet.torrentUrl)
-      if (!response.ok) throw new Error(`.torrent answered ${response.status}`)
-      const torrentFile = new Uint8Array(await response.arrayBuffer())
+      const torrentFile = passedOn && (await infoHashOf(passedOn)) === this.infoHash ? passedOn : await this.fetchTorrentFile()
       if (this.left) return null
-      const torrent = client.add(torrentFile, { announce: [], destroyStoreOnDestroy: true })
+      const torrent = client.add(torrentFile, { announce: [], destroyStoreOnDestroy: true, strategy: 'rarest' })
       await new Promise<void>((resolve, reject) => {
         torrent.once('ready', resolve)
         torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)))
@@ -62,12 +63,18 @@ export class TorrentSwarm implements SwarmHandle {
         return null
       }
       this.attach(torrent)
-      this.listener.ready({ pieceCount: torrent.pieces.length, pieceLength: torrent.pieceLength, length: torrent.length })
+      this.listener.ready({ pieceCount: torrent.pieces.length, pieceLength: torrent.pieceLength, length: torrent.length }, torrentFile)
       return torrent
     } catch (err) {
       this.listener.failed(err instanceof Error ? err : new Error(String(err)))
       return null
     }
+  }
+
+  private async fetchTorrentFile(): Promise<Uint8Array> {
+    const response = await fetch(this.segment.magnet.torrentUrl)
+    if (!response.ok) throw new Error(`.torrent answered ${response.status}`)
+    return new Uint8Array(await response.arrayBuffer())
   }
 
   has(piece: number): boolean {

@@ -39,12 +39,12 @@ export class WebTorrentTransport implements PieceTransport {
     return this.options.canUpload && this.uploading
   }
 
-  join(segment: AnnouncedSegment, listener: SwarmListener): SwarmHandle {
+  join(segment: AnnouncedSegment, listener: SwarmListener, torrentFile?: Uint8Array): SwarmHandle {
     const infoHash = segment.magnet.infoHash
     const swarm = new TorrentSwarm(segment, listener, () => this.mayUpload())
     this.swarms.get(infoHash)?.leave()
     this.swarms.set(infoHash, swarm)
-    void swarm.start(this.options.client).then((torrent) => {
+    void swarm.start(this.options.client, torrentFile).then((torrent) => {
       if (!torrent || this.swarms.get(infoHash) !== swarm) return
       for (const neighbour of this.options.neighbours()) if (neighbour.opensChannels) this.openChannel(swarm, neighbour)
       for (const pending of this.pendingChannels.get(infoHash) ?? []) {

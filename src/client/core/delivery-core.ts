@@ -119,7 +119,9 @@ export class DeliveryCore {
     else if (message.t === 'rate') this.heard.set(from, { uploads: this.heard.get(from)?.uploads ?? true, rate: message.rate || null })
     else if (message.t === 'fetching') this.onFetchNotice(message.infoHash, from)
     else if (this.config.notifyNeighbours) {
-      const entry = this.book.told(message.playlistUrl, message.segment, this.ports.clock.now(), (segment) => this.hold(segment))
+      const entry = this.book.told(message.playlistUrl, message.segment, this.ports.clock.now(), (segment) =>
+        this.hold(segment, message.torrent),
+      )
       if (entry) this.learned(entry, from, true)
     }
   }
@@ -128,7 +130,7 @@ export class DeliveryCore {
     for (const entry of [...this.book.entries()]) this.drop(entry)
   }
 
-  private hold(segment: AnnouncedSegment): Held {
+  private hold(segment: AnnouncedSegment, torrentFile?: Uint8Array): Held {
     const fetch = new SegmentFetch(
       segment,
       this.ports.transport,
@@ -136,8 +138,12 @@ export class DeliveryCore {
       this.ports.clock,
       this.httpEventsFor(segment),
       this.httpEstimate,
+      torrentFile,
     )
-    fetch.whenDone((error) => error || this.ports.log.debug(`complete ${segment.url}: ${fetch.peerBytes} bytes from peers, ${fetch.httpBytes} over HTTP`))
+    fetch.whenDone(
+      (error) =>
+        error || this.ports.log.debug(`complete ${segment.url}: ${fetch.peerBytes} bytes from peers, ${fetch.httpBytes} over HTTP`),
+    )
     return { fetch, escalation: null }
   }
 
@@ -165,9 +171,18 @@ export class DeliveryCore {
   private learned(entry: BookEntry<Held>, from: string | null, edge: boolean): void {
     this.recorder.held(this.book.size)
     const { mesh } = this.ports
+    // Neighbours hear of it once its torrent is in, with the .torrent itself: they need not ask the origin.
     if (this.config.notifyNeighbours) {
-      for (const id of mesh.neighbourIds())
-        if (id !== from) mesh.send(id, { t: 'segment', playlistUrl: entry.playlistUrl, segment: entry.segment })
+      entry.value.fetch.whenReady((error) => {
+        if (error) return
+        const notice = {
+          t: 'segment',
+          playlistUrl: entry.playlistUrl,
+          segment: entry.segment,
+          torrent: entry.value.fetch.torrentFile ?? undefined,
+        } as const
+        for (const id of mesh.neighbourIds()) if (id !== from) mesh.send(id, notice)
+      })
     }
     if (!edge) return
     const self = { id: mesh.selfId, uploads: this.uploadsEnabled, uploadRate: this.meter.rate() }

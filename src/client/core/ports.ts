@@ -35,8 +35,8 @@ export interface SwarmShape {
 
 /** What the transport reports of one segment's swarm. */
 export interface SwarmListener {
-  /** The torrent is known: pieces can be exchanged. */
-  ready(shape: SwarmShape): void
+  /** The torrent is known: pieces can be exchanged. `torrentFile` is the .torrent it was added from. */
+  ready(shape: SwarmShape, torrentFile: Uint8Array): void
   /** The swarm could not be joined (no .torrent, infohash mismatch); the segment falls back to HTTP. */
   failed(error: Error): void
   /** A piece passed its hash check. `bytes` is its length (peers: the bytes they sent of it). */
@@ -63,7 +63,11 @@ export interface SwarmHandle {
 
 /** The transport of pieces and wires: BitTorrent over data channels to the neighbours. */
 export interface PieceTransport {
-  join(segment: AnnouncedSegment, listener: SwarmListener): SwarmHandle
+  /**
+   * Joins a segment's swarm. With `torrentFile` (a neighbour passed it on) no .torrent is fetched; bytes that do not
+   * hash to the segment's infohash are ignored and the origin's .torrent is fetched instead.
+   */
+  join(segment: AnnouncedSegment, listener: SwarmListener, torrentFile?: Uint8Array): SwarmHandle
   /** Serve neighbours' requests (unchoke) or not (choke every wire), for all segments. */
   setUploading(allowed: boolean): void
 }

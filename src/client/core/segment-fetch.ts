@@ -30,6 +30,8 @@ type Waiter = (error: Error | null) => void
 export class SegmentFetch {
   readonly swarm: SwarmHandle
   shape: SwarmShape | null = null
+  /** The .torrent the swarm was added from, once ready: neighbours get it with the segment's notice. */
+  torrentFile: Uint8Array | null = null
   failure: Error | null = null
   httpReason: HttpReason | null = null
   httpStartedAt: number | null = null
@@ -50,15 +52,20 @@ export class SegmentFetch {
     private readonly clock: Clock,
     private readonly events: SegmentEvents,
     private readonly estimate: HttpEstimate,
+    torrentFile?: Uint8Array,
   ) {
-    this.swarm = transport.join(segment, {
-      ready: (shape) => this.onReady(shape),
-      failed: (error) => this.onFailed(error),
-      verified: (_piece, from, bytes) => this.onVerified(from, bytes),
-      completed: () => this.onCompleted(),
-      rejected: (piece, neighbours) => events.rejected(piece, neighbours),
-      uploaded: (bytes) => events.uploaded(bytes),
-    })
+    this.swarm = transport.join(
+      segment,
+      {
+        ready: (shape, file) => this.onReady(shape, file),
+        failed: (error) => this.onFailed(error),
+        verified: (_piece, from, bytes) => this.onVerified(from, bytes),
+        completed: () => this.onCompleted(),
+        rejected: (piece, neighbours) => events.rejected(piece, neighbours),
+        uploaded: (bytes) => events.uploaded(bytes),
+      },
+      torrentFile,
+    )
     // A transport may report ready (even complete) within join(), before this.swarm was set.
     if (this.shape && this.swarm.done && this.doneAt === null) this.onDone()
   }
@@ -162,8 +169,9 @@ export class SegmentFetch {
     for (const abort of aborts ?? []) abort()
   }
 
-  private onReady(shape: SwarmShape): void {
+  private onReady(shape: SwarmShape, torrentFile: Uint8Array): void {
     this.shape = shape
+    this.torrentFile = torrentFile
     this.settle(this.readyWaiters, null)
     if ((this.swarm as SwarmHandle | undefined)?.done) this.onDone()
   }
