@@ -4,6 +4,7 @@ import { StatsRecorder } from '../../src/client/core/stats.js'
 import type { ControlMessage } from '../../src/protocol/mesh-control.js'
 import type { AnnouncedSegment } from '../../src/protocol/playlist-magnets.js'
 import { uniform } from './model.js'
+import { PLAYLIST_URL } from './sim-player.js'
 import { SimSwarm } from './sim-swarm.js'
 import type { World } from './world.js'
 
@@ -105,6 +106,13 @@ export class SimViewer implements PieceTransport, HttpPort, MeshPort {
     }
     this.world.scheduler.setTimer(this.originRttMs + (end - start) / bytesPerMs, () => aborted || sink.done())
     return () => (aborted = true)
+  }
+
+  /** The origin's live playlist, after a round trip (the core's own look at the live edge). */
+  fetchText(url: string, done: (text: string | null) => void): void {
+    const ok = url === PLAYLIST_URL
+    if (ok && this.world.scheduler.now() >= this.world.measureFrom) this.world.playlistPolls++
+    this.world.scheduler.setTimer(this.originRttMs, () => done(ok && this.present ? this.world.playlistText() : null))
   }
 
   /** A whole segment over plain HTTP, outside the core (the player's own fallback); calls back when it is in. */

@@ -1,3 +1,5 @@
+import { formatMagnetLine } from '../../src/protocol/magnet-line.js'
+import { buildMagnetUri } from '../../src/protocol/magnet.js'
 import type { AnnouncedSegment } from '../../src/protocol/playlist-magnets.js'
 import { drawUploadClass, seededRandom, uniform, type SimParams, type UploadClass } from './model.js'
 import { Scheduler } from './scheduler.js'
@@ -29,6 +31,9 @@ export class World {
   readonly completions: Completion[] = []
   /** Bytes and fetches the origin served, from `measureFrom` on. */
   originBytes = 0
+  /** Playlist loads of the cores' own (EdgeWatch), beside the players' reloads. */
+  playlistPolls = 0
+  private playlistCache: string | null = null
   /** .torrent files the origin served (a notice from a neighbour brings one along). */
   torrentFetches = 0
   /** Whole segments the players fetched themselves (the core did not know the segment or failed it). */
@@ -87,6 +92,26 @@ export class World {
   /** The origin's live playlist now: the newest `windowSegments` published. */
   playlistWindow(): SimSegment[] {
     return this.segments.slice(-this.params.windowSegments)
+  }
+
+  /** The live playlist as the origin serves it, magnet lines included. */
+  playlistText(): string {
+    if (this.playlistCache !== null) return this.playlistCache
+    const window = this.playlistWindow()
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:3',
+      `#EXT-X-TARGETDURATION:${this.params.segmentSeconds}`,
+      `#EXT-X-MEDIA-SEQUENCE:${window[0]?.sequence ?? 0}`,
+    ]
+    for (const segment of window) {
+      lines.push(
+        `#EXTINF:${this.params.segmentSeconds.toFixed(3)},`,
+        formatMagnetLine(buildMagnetUri(segment.segment.magnet)),
+        `seg${segment.sequence}.ts`,
+      )
+    }
+    return (this.playlistCache = `${lines.join('\n')}\n`)
   }
 
   /** Publishes a live stream from t = 0: a full window at once, then one segment every target duration. */
@@ -211,6 +236,7 @@ export class World {
       publishedAt: at,
     }
     this.segments.push(published)
+    this.playlistCache = null
     this.byHash.set(infoHash, published)
     this.byUrl.set(url, published)
   }

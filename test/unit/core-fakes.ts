@@ -119,6 +119,12 @@ export interface FakeFetch {
 
 export class FakeHttp implements HttpPort {
   readonly fetches: FakeFetch[] = []
+  /** Playlist loads: the URL, and the callback a test answers. */
+  readonly textFetches: { url: string; done: (text: string | null) => void }[] = []
+
+  fetchText(url: string, done: (text: string | null) => void): void {
+    this.textFetches.push({ url, done })
+  }
   /** Size of the resources, for responses to whole-resource fetches. */
   length = SHAPE.length
 

@@ -384,3 +384,47 @@ describe('delivery core: upload', () => {
     assert.equal(meter.rate(), null, 'a minute later it is forgotten')
   })
 })
+
+describe('delivery core: looking at the live edge', () => {
+  it('the first-ranked viewer of a neighbourhood loads the playlist itself when the next segment is due', () => {
+    const { core, clock, http, mesh } = rig('self', { edgePollers: 1 })
+    mesh.neighbours = []
+    core.announce(PLAYLIST, [segment(1)])
+    // New segments arrive every 4 s (seen by the player's reloads), one of them seen late.
+    for (const [at, sequence] of [
+      [4000, 2],
+      [8600, 3],
+      [12_000, 4],
+    ] as const) {
+      clock.runUntil(at)
+      core.announce(PLAYLIST, [segment(sequence)])
+    }
+    assert.equal(http.textFetches.length, 0)
+    clock.runUntil(16_049)
+    assert.equal(http.textFetches.length, 0, 'not before the next segment is due (16 s, from the least late arrival)')
+    clock.runUntil(16_050)
+    assert.deepEqual(
+      http.textFetches.map((fetch) => fetch.url),
+      [PLAYLIST],
+    )
+    http.textFetches[0]!.done(
+      `#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n#EXT-X-LIVE-TORRENT-MAGNET:magnet:?xt=urn:btih:${segment(5).magnet.infoHash}&dn=seg5.ts&ws=${encodeURIComponent(segment(5).url)}&xs=${encodeURIComponent(segment(5).magnet.torrentUrl)}\n${segment(5).url}\n`,
+    )
+    assert.equal(core.knows(segment(5).url), true, 'what it loaded reached the core like any playlist')
+  })
+
+  it('only the lowest ranked `edgePollers` of a neighbourhood look; the others wait for their notice', () => {
+    const looking = ['a', 'b', 'c', 'd', 'e'].filter((self) => {
+      const { core, clock, http, mesh } = rig(self, { edgePollers: 2 })
+      mesh.neighbours = ['a', 'b', 'c', 'd', 'e'].filter((id) => id !== self)
+      core.announce(PLAYLIST, [segment(1)])
+      for (let sequence = 2; sequence <= 4; sequence++) {
+        clock.runUntil((sequence - 1) * 4000)
+        core.announce(PLAYLIST, [segment(sequence)])
+      }
+      clock.runUntil(30_000)
+      return http.textFetches.length > 0
+    })
+    assert.equal(looking.length, 2, `looking: ${looking.join(', ')}`)
+  })
+})

@@ -44,6 +44,11 @@ export const fetchHttp: HttpPort = {
     )
     return () => controller.abort()
   },
+  fetchText(url, done) {
+    fetch(url, { cache: 'no-store' })
+      .then((response) => (response.ok ? response.text() : null))
+      .then(done, () => done(null))
+  },
 }
 
 function startsAtZero(response: Response): boolean {

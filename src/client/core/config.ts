@@ -45,6 +45,11 @@ export interface DeliveryConfig {
   /** Tell neighbours of every new segment, so that they join its swarm before their own playlist refresh lists it. */
   notifyNeighbours: boolean
   /**
+   * Viewers per neighbourhood (the lowest ranked for a playlist) that load the playlist themselves when its next
+   * segment is due, instead of waiting for the player's next reload (up to a target duration later). 0: off.
+   */
+  edgePollers: number
+  /**
    * Upload at most this many times what this viewer downloaded (or `uploadAllowanceBytes`, if more: a viewer
    * that just joined can help at once): beyond, it stops serving until its downloads catch up. Keeps a fast viewer
    * from becoming the audience's CDN. 0 = no cap.
@@ -60,6 +65,7 @@ export const DEFAULT_DELIVERY_CONFIG: DeliveryConfig = {
   deadline: { httpReserveMs: 4000, minHttpReserveMs: 2000, reserveFactor: 4, maxWaitMs: 6000, defaultWaitMs: 1000 },
   firstFetch: { policy: 'rank', fetchers: 3, fetchersPerSqrtViewer: 0.25, escalateAfterMs: 1000, escalateStepMs: 500, lotteryShare: 0.6 },
   notifyNeighbours: true,
+  edgePollers: 2,
   maxUploadRatio: 3,
   uploadAllowanceBytes: 2_000_000,
 }
@@ -92,6 +98,7 @@ export function validateDeliveryConfig(config: DeliveryConfig): void {
   const share = config.firstFetch.lotteryShare
   check(typeof share === 'number' && share >= 0 && share <= 1, 'firstFetch.lotteryShare', share, 'a number from 0 to 1')
   check(typeof config.notifyNeighbours === 'boolean', 'notifyNeighbours', config.notifyNeighbours, 'true or false')
+  check(Number.isInteger(config.edgePollers) && config.edgePollers >= 0, 'edgePollers', config.edgePollers, 'a whole number of at least 0')
   atLeast('maxUploadRatio', config.maxUploadRatio, 0)
   atLeast('uploadAllowanceBytes', config.uploadAllowanceBytes, 0)
 }

@@ -1,7 +1,8 @@
 import type { ControlMessage } from '../../protocol/mesh-control.js'
-import type { AnnouncedSegment } from '../../protocol/playlist-magnets.js'
+import { readPlaylistMagnets, type AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { DeliveryConfig } from './config.js'
 import { httpReserveMs, p2pWaitMs } from './deadline.js'
+import { EdgeWatch } from './edge-watch.js'
 import { planFirstFetch } from './fetch-order.js'
 import { HttpEstimate } from './http-estimate.js'
 import type { Clock, HttpPort, Log, MeshPort, NeighbourInfo, PieceTransport, Random, Timer } from './ports.js'
@@ -41,6 +42,7 @@ export class DeliveryCore {
   /** What each neighbour's hello (and rate notices) said. A neighbour not heard from yet counts as uploading. */
   private readonly heard = new Map<string, { uploads: boolean; rate: number | null }>()
   private readonly meter: UploadMeter
+  private readonly edgeWatch: EdgeWatch
   private uploading = true
   private announcedRate: { rate: number; at: number } | null = null
   private readonly fetchNotices = new Map<string, number>()
@@ -56,6 +58,13 @@ export class DeliveryCore {
   ) {
     this.book = new SegmentBook(config)
     this.meter = new UploadMeter(ports.clock)
+    this.edgeWatch = new EdgeWatch({
+      clock: ports.clock,
+      pollers: config.edgePollers,
+      selfId: ports.mesh.selfId,
+      neighbourIds: () => ports.mesh.neighbourIds(),
+      poll: (url) => ports.http.fetchText(url, (text) => text && this.announce(url, readPlaylistMagnets(text, url))),
+    })
   }
 
   get uploadsEnabled(): boolean {
@@ -70,6 +79,7 @@ export class DeliveryCore {
     const firstListing = !this.book.lists(playlistUrl)
     const added = this.book.list(playlistUrl, segments, now, (segment) => this.hold(segment))
     for (const entry of added) this.learned(entry, null, !firstListing)
+    if (added.length && !firstListing) this.edgeWatch.arrived(playlistUrl)
     this.evict(playlistUrl)
   }
 
@@ -122,11 +132,15 @@ export class DeliveryCore {
       const entry = this.book.told(message.playlistUrl, message.segment, this.ports.clock.now(), (segment) =>
         this.hold(segment, message.torrent),
       )
-      if (entry) this.learned(entry, from, true)
+      if (entry) {
+        this.learned(entry, from, true)
+        this.edgeWatch.arrived(entry.playlistUrl)
+      }
     }
   }
 
   destroy(): void {
+    this.edgeWatch.stop()
     for (const entry of [...this.book.entries()]) this.drop(entry)
   }
 
@@ -140,11 +154,24 @@ export class DeliveryCore {
       this.httpEstimate,
       torrentFile,
     )
+    this.logProgress(fetch, torrentFile !== undefined)
+    return { fetch, escalation: null }
+  }
+
+  private logProgress(fetch: SegmentFetch, passedOn: boolean): void {
+    const { clock, log } = this.ports
+    const since = clock.now()
+    const url = fetch.segment.url
+    fetch.whenReady(
+      (error) => error || log.debug(`ready ${url} in ${Math.round(clock.now() - since)} ms${passedOn ? ', .torrent passed on' : ''}`),
+    )
     fetch.whenDone(
       (error) =>
-        error || this.ports.log.debug(`complete ${segment.url}: ${fetch.peerBytes} bytes from peers, ${fetch.httpBytes} over HTTP`),
+        error ||
+        log.debug(
+          `complete ${url} in ${Math.round(clock.now() - since)} ms: ${fetch.peerBytes} bytes from peers, ${fetch.httpBytes} over HTTP`,
+        ),
     )
-    return { fetch, escalation: null }
   }
 
   private httpEventsFor(segment: AnnouncedSegment): SegmentEvents {

@@ -80,6 +80,8 @@ export interface HttpSink {
 export interface HttpPort {
   /** Fetches `url`, or bytes [start, end) of it; returns a function that aborts the fetch. */
   fetch(url: string, range: { start: number; end: number } | null, sink: HttpSink): () => void
+  /** Loads a playlist (never from a cache); calls back with its text, or null on any failure. */
+  fetchText(url: string, done: (text: string | null) => void): void
 }
 
 export interface NeighbourInfo {
