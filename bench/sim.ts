@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { DEFAULT_DELIVERY_CONFIG, type DeliveryConfig } from '../src/client/core/config.js'
 import { browserBenchParams, defaultParams, type SimParams } from './sim/model.js'
 import { simChart, simTable } from './sim/report.js'
+import { updateSimSection } from './sim/results-md.js'
 import { runSimulation, type SimRun } from './sim/run.js'
 import { writeResults } from './stats.js'
 
@@ -40,8 +41,9 @@ const options = new Command('bench:sim')
   .option('--policy <list>', `firstFetch policies to compare: ${POLICIES.join(', ')}`, policies, ['rank'])
   .option('--calibrate', "this machine's bench:swarm set-up instead (6 viewers joining 5 s apart on loopback)", false)
   .option('--out <dir>', 'where sim.json and sim.svg go', 'bench/results')
+  .option('--no-results-md', 'do not update the simulation section of bench/RESULTS.md')
   .parse()
-  .opts<{ viewers: number[]; duration: number; seed: number; policy: Policy[]; calibrate: boolean; out: string }>()
+  .opts<{ viewers: number[]; duration: number; seed: number; policy: Policy[]; calibrate: boolean; out: string; resultsMd: boolean }>()
 
 function deliveryWith(policy: Policy): DeliveryConfig {
   return { ...DEFAULT_DELIVERY_CONFIG, firstFetch: { ...DEFAULT_DELIVERY_CONFIG.firstFetch, policy } }
@@ -63,4 +65,7 @@ await writeResults(`${options.out}/${name}.json`, {
   runs,
 })
 await writeFile(`${options.out}/${name}.svg`, simChart(runs))
+if (!options.calibrate && options.resultsMd) {
+  await updateSimSection('bench/RESULTS.md', runs, `npm run bench:sim -- ${process.argv.slice(2).join(' ')}`.trim())
+}
 process.stdout.write(`${simTable(runs)}\n\nwritten to ${options.out}/${name}.json and ${name}.svg\n`)

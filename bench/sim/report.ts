@@ -37,6 +37,7 @@ export function simChart(runs: readonly SimRun[]): string {
     yOf: (v: number) => number,
     ticks: [number, string][],
     series: { color: string; points: [number, number][]; dash?: boolean; label: string }[],
+    legendY: number,
   ) => {
     const width = 330
     out.push(`<text x="${x0}" y="28" ${FONT} font-size="14" font-weight="600">${title}</text>`)
@@ -60,7 +61,7 @@ export function simChart(runs: readonly SimRun[]): string {
       )
       for (const [n, v] of line.points)
         if (!line.dash) out.push(`<circle cx="${xOf(n, x0, width).toFixed(1)}" cy="${yOf(v).toFixed(1)}" r="3" fill="${line.color}"/>`)
-      out.push(`<text x="${x0 + 8}" y="${52 + index * 15}" ${FONT} font-size="11" fill="${line.color}">${line.label}</text>`)
+      out.push(`<text x="${x0 + 8}" y="${legendY + index * 15}" ${FONT} font-size="11" fill="${line.color}">${line.label}</text>`)
     })
   }
   const policies = [...new Set(runs.map((run) => run.policy))]
@@ -80,6 +81,7 @@ export function simChart(runs: readonly SimRun[]): string {
         points: runs.filter((run) => run.policy === policy).map((run) => [run.viewers, run.originShare] as [number, number]),
       })),
     ],
+    bottom - 15 * (policies.length + 1),
   )
   const fetches = runs.map((run) => run.httpFetchesPerSegment)
   const maxFetch = Math.max(1, ...fetches, ...sizes.map((n) => n / 10))
@@ -103,7 +105,16 @@ export function simChart(runs: readonly SimRun[]): string {
         label: `fetches, ${policy}`,
         points: runs.filter((run) => run.policy === policy).map((run) => [run.viewers, run.httpFetchesPerSegment] as [number, number]),
       })),
+      {
+        color: COLORS.rank!,
+        dash: true,
+        label: 'fetches, rank, without players starting',
+        points: runs
+          .filter((run) => run.policy === 'rank')
+          .map((run) => [run.viewers, Math.max(0.1, run.httpFetchesPerSegment - run.startupFetchesPerSegment)] as [number, number]),
+      },
     ],
+    52,
   )
   out.push('</svg>')
   return out.join('\n')

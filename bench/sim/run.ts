@@ -13,7 +13,10 @@ export interface SimRun {
   ceiling: number
   stalls: number
   stallSeconds: number
-  /** ms from a segment's publication to its completion at a viewer, for segments a viewer got from peers alone. */
+  /**
+   * ms from a segment's publication (or the viewer's joining, if later) to its completion at a viewer, for
+   * segments a viewer got from peers alone.
+   */
   readyP50Ms: number | null
   readyP95Ms: number | null
   httpFetchesPerSegment: number

@@ -198,7 +198,8 @@ export class World {
     if (this.scheduler.now() < this.measureFrom) return
     this.completions.push({
       sequence: swarm.segment.sequence,
-      readyMs: this.scheduler.now() - swarm.segment.publishedAt,
+      // A segment published before the viewer joined counts from its joining (as bench:swarm counts it).
+      readyMs: this.scheduler.now() - Math.max(swarm.segment.publishedAt, swarm.viewer.joinedAt),
       peersOnly: swarm.httpPieces === 0,
     })
   }

@@ -104,13 +104,17 @@ function spread(values: number[]): Spread {
   return { count: values.length, p50: orNull(round(percentile(values, 50), 2)), p95: orNull(round(percentile(values, 95), 2)) }
 }
 
-/** Seconds from first listing to completion from peers, for the segments that completed from peers. */
-function p2pReadySeconds(segs: PageFinal['segs'], firstSeen: Map<string, number>): number[] {
+/**
+ * Seconds from a segment's first listing to its completion from peers, for the segments that completed from peers.
+ * A segment listed before the viewer opened counts from its opening: a viewer that joins behind the edge fetches
+ * those from peers as it starts, and they were never late for it.
+ */
+function p2pReadySeconds(segs: PageFinal['segs'], firstSeen: Map<string, number>, openedAt: number | null): number[] {
   const out: number[] = []
   for (const seg of segs) {
     if (seg.source !== 'peers' || seg.completedAt === null) continue
     const seen = firstSeen.get(seg.id)
-    if (seen !== undefined) out.push(Math.max(0, (seg.completedAt - seen) / 1000))
+    if (seen !== undefined) out.push(Math.max(0, (seg.completedAt - Math.max(seen, openedAt ?? 0)) / 1000))
   }
   return out
 }
@@ -145,7 +149,7 @@ export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>
     uploadedBytes: s?.client.uploaded ?? 0,
     neighbours: s?.client.neighbours ?? 0,
     p2pShare: peers + http > 0 ? round(peers / (peers + http)) : null,
-    p2pReady: spread(p2pReadySeconds(f?.segs ?? [], firstSeen)),
+    p2pReady: spread(p2pReadySeconds(f?.segs ?? [], firstSeen, viewer.openedAt)),
     waitedMs: spread(waited),
     firstSegmentWaitedMs: waited[0] ?? null,
     segmentsBySource: bySource,
@@ -185,7 +189,7 @@ export function modeResult(input: ModeInputs): ModeResult {
   const startups = ok.map((v) => v.startupSeconds!).filter((x) => x !== null)
   const latencies = ok.map((v) => v.latencySeconds).filter((x): x is number => x !== null)
   const allReady: number[] = []
-  for (const viewer of input.viewers) allReady.push(...p2pReadySeconds(viewer.final?.segs ?? [], input.firstSeen))
+  for (const viewer of input.viewers) allReady.push(...p2pReadySeconds(viewer.final?.segs ?? [], input.firstSeen, viewer.openedAt))
   return {
     mode: input.mode,
     description: input.description,

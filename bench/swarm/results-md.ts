@@ -4,6 +4,7 @@
  * machine. Anything written below the `<!-- notes -->` line is kept as it is.
  */
 import { readFile, writeFile } from 'node:fs/promises'
+import { SIM_BLOCK } from '../sim/results-md.js'
 import { COLUMN_NOTES, flagsText, modeTable, viewerTable, type RunReport } from './report.js'
 
 const NOTES_MARK = '<!-- notes -->'
@@ -55,6 +56,8 @@ export async function updateResultsMd(path: string, report: RunReport): Promise<
     '(bench/results/swarm.svg) of the last run hold every number.',
     '',
     ...ordered.flatMap((block) => [block, '']),
+    // bench:sim's section stays where it is, whatever bench:swarm rewrites.
+    ...(SIM_BLOCK.exec(old)?.[0] ? [SIM_BLOCK.exec(old)![0], ''] : []),
     COLUMN_NOTES,
     '',
     notes.trimEnd(),
