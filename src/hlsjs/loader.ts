@@ -72,7 +72,7 @@ export function createLoaders(
           if (!delivered) return super.load(context, config, callbacks)
           const data = delivered.bytes.buffer.slice(delivered.bytes.byteOffset, delivered.bytes.byteOffset + delivered.bytes.byteLength)
           this.context = context
-          markLoaded(this.stats, started, data.byteLength)
+          markLoaded(this.stats, started, data.byteLength, delivered.httpEquivalent)
           callbacks.onSuccess({ url: context.url, data }, this.stats, context, null)
         })
         .catch((err: unknown) => {
@@ -100,10 +100,16 @@ function fragmentKey(context: FragmentLoaderContext): string {
   return segmentKey(context.url, { offset: start, length: end - start })
 }
 
-function markLoaded(stats: LoaderStats, started: number, bytes: number): void {
+/**
+ * The load's timing as hls.js reads it for its bandwidth estimate (time to first byte, then bytes over time): what
+ * plain HTTP of these bytes takes on this connection, measured by the page client. The real timing would be
+ * wrong both ways: a wait for peers looks like a slow network and pushes hls.js to a lower rendition, and a
+ * segment already complete from peers looks infinitely fast. Before any HTTP fetch was timed, the real one.
+ */
+function markLoaded(stats: LoaderStats, started: number, bytes: number, http: DeliveredSegment['httpEquivalent']): void {
   const now = performance.now()
-  stats.loading.start = started
-  stats.loading.first = now
+  stats.loading.start = http ? now - http.firstByteMs - http.transferMs : started
+  stats.loading.first = http ? now - http.transferMs : now
   stats.loading.end = now
   stats.loaded = bytes
   stats.total = bytes

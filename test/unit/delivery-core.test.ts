@@ -428,3 +428,23 @@ describe('delivery core: looking at the live edge', () => {
     assert.equal(looking.length, 2, `looking: ${looking.join(', ')}`)
   })
 })
+
+describe('delivery core: what the player is told of the timing', () => {
+  it('gives each delivery the typical HTTP timing of its bytes here, once an HTTP fetch was timed', () => {
+    const { core, clock, http, mesh, transport } = rig()
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1), segment(2)])
+    const first = request(core, 1, 0)
+    clock.advance(30)
+    http.fetches[0]!.sink.data(new Uint8Array(PIECE * PIECES))
+    clock.advance(10)
+    http.fetches[0]!.sink.done()
+    assert.equal(first.result?.httpEquivalent, null, 'complete before its own fetch ended: nothing timed yet')
+    const second = request(core, 2, 10_000)
+    clock.advance(2000)
+    for (let piece = 0; piece < PIECES; piece++) transport.swarm(2).peerPiece(piece)
+    assert.equal(second.result?.source, 'peers')
+    // A 4 kB fetch says nothing of throughput: only its first byte counts.
+    assert.deepEqual(second.result?.httpEquivalent, { firstByteMs: 30, transferMs: 0 }, 'not the 2 s it waited for peers')
+  })
+})

@@ -71,12 +71,16 @@ function loaderWith(client: Partial<LoaderClient>) {
   const { fLoader } = createLoaders(BaseLoader as never, { client: full, bufferAheadMs: () => 8000 })
   const loader = new fLoader({} as never) as unknown as { load(...args: unknown[]): void; abort(): void }
   const calls: string[] = []
+  const timings: { start: number; first: number; end: number }[] = []
   const callbacks = {
-    onSuccess: (response: { data: ArrayBuffer }) => calls.push(`success ${response.data.byteLength}`),
+    onSuccess: (response: { data: ArrayBuffer }, stats: { loading: { start: number; first: number; end: number } }) => {
+      calls.push(`success ${response.data.byteLength}`)
+      timings.push({ ...stats.loading })
+    },
     onError: () => calls.push('error'),
     onTimeout: () => calls.push('timeout'),
   }
-  return { loader, calls, load: () => loader.load({ url: 'https://origin.test/seg1.ts', frag: {} }, {}, callbacks) }
+  return { loader, calls, timings, load: () => loader.load({ url: 'https://origin.test/seg1.ts', frag: {} }, {}, callbacks) }
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
@@ -86,6 +90,7 @@ const delivered = (bytes: number): DeliveredSegment => ({
   waitedMs: 5,
   httpAfterMs: null,
   httpReason: null,
+  httpEquivalent: null,
 })
 
 describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
@@ -95,6 +100,18 @@ describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
     await settle()
     assert.deepEqual(calls, ['success 1234'])
     assert.deepEqual(BaseLoader.loads, [])
+  })
+
+  it('tells hls.js the timing plain HTTP would have had, not the wait for peers (its bandwidth estimate)', async () => {
+    const { calls, timings, load } = loaderWith({
+      deliver: async () => ({ ...delivered(400_000), waitedMs: 3000, httpEquivalent: { firstByteMs: 40, transferMs: 160 } }),
+    })
+    load()
+    await settle()
+    assert.deepEqual(calls, ['success 400000'])
+    const timing = timings[0]!
+    assert.equal(Math.round(timing.first - timing.start), 40, 'time to first byte as HTTP has it here')
+    assert.equal(Math.round(timing.end - timing.first), 160, '400 kB at the measured HTTP rate, not 3 s of waiting')
   })
 
   it('loads over HTTP what the page client does not know, declines or fails to deliver', async () => {

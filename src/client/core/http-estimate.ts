@@ -24,6 +24,18 @@ export class HttpEstimate {
     if (this.samples.length > SAMPLES) this.samples.shift()
   }
 
+  /**
+   * What a plain HTTP fetch of `bytes` typically takes here (medians of the recent fetches): its first byte, then
+   * the transfer. Null before any fetch was measured. A player's bandwidth estimate is fed this for segments that
+   * came from peers, so that P2P never looks like a slower (or faster) network than HTTP really is.
+   */
+  typicalMs(bytes: number): { firstByteMs: number; transferMs: number } | null {
+    if (this.samples.length === 0) return null
+    const firstByteMs = median(this.samples.map((sample) => sample.firstByteMs))
+    const rates = this.samples.map((sample) => sample.bytesPerMs).filter(Number.isFinite)
+    return { firstByteMs, transferMs: rates.length ? bytes / median(rates) : 0 }
+  }
+
   /** A conservative time to fetch `bytes` (ms), or null before any fetch was measured. */
   fetchMs(bytes: number): number | null {
     if (this.samples.length === 0) return null
@@ -31,4 +43,10 @@ export class HttpEstimate {
     const rate = Math.min(...this.samples.map((sample) => sample.bytesPerMs))
     return firstByte + (Number.isFinite(rate) ? bytes / rate : 0)
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }

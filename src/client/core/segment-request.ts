@@ -13,6 +13,8 @@ export interface DeliveredSegment {
   httpAfterMs: number | null
   /** Why: 'immediate' when nothing beyond the reserve was buffered (startup, or no neighbour), else its timer. */
   httpReason: RequestHttpReason | null
+  /** What plain HTTP of these bytes would typically have taken here (null before any HTTP fetch was timed). */
+  httpEquivalent: { firstByteMs: number; transferMs: number } | null
 }
 
 export type RequestHttpReason = 'immediate' | 'deadline' | 'lottery'
@@ -78,7 +80,8 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
     fetch.swarm.read((bytes, readError) => {
       if (!bytes) return finish(null, readError ?? new Error('segment bytes unavailable'))
       const source = fetch.httpBytes === 0 ? 'peers' : fetch.peerBytes === 0 ? 'http' : 'mixed'
-      finish({ bytes, source, waitedMs: clock.now() - started, httpAfterMs, httpReason })
+      const httpEquivalent = context.httpEstimate.typicalMs(bytes.length)
+      finish({ bytes, source, waitedMs: clock.now() - started, httpAfterMs, httpReason, httpEquivalent })
     })
   })
 }
