@@ -448,3 +448,50 @@ describe('delivery core: what the player is told of the timing', () => {
     assert.deepEqual(second.result?.httpEquivalent, { firstByteMs: 30, transferMs: 0 }, 'not the 2 s it waited for peers')
   })
 })
+
+describe('delivery core: fetching for others before the .torrent is in', () => {
+  it('starts the whole segment at once and cuts its pieces when the torrent arrives', () => {
+    const { core, http, mesh, transport } = rig('self')
+    const hash = segment(4).magnet.infoHash
+    mesh.neighbours = neighbourhoodOf('self', hash)
+    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    transport.autoReady = false
+    core.announce(PLAYLIST, [segment(2), segment(3), segment(4)])
+    assert.equal(http.fetches.length, 1, 'no wait for the .torrent')
+    assert.equal(http.fetches[0]!.range, null)
+    http.fetches[0]!.respond()
+    const swarm = transport.swarm(4)
+    assert.equal(swarm.pieces.size, 0, 'nothing to cut yet')
+    swarm.ready()
+    assert.equal(swarm.pieces.size, PIECES, 'every piece handed over once the piece length is known')
+  })
+
+  it('tells its neighbours of a segment from its playlist at once, and passes one on with its .torrent', () => {
+    const { core, mesh, transport } = rig('self')
+    mesh.neighbours = ['n1', 'n2']
+    core.announce(PLAYLIST, [segment(1)])
+    mesh.sent.length = 0
+    transport.autoReady = false
+    core.announce(PLAYLIST, [segment(1), segment(2)])
+    const fromPlaylist = mesh.sent.filter((sent) => sent.message.t === 'segment')
+    assert.equal(fromPlaylist.length, 2, 'before its own torrent is in')
+    assert.ok(fromPlaylist.every((sent) => sent.message.t === 'segment' && sent.message.torrent === undefined))
+    mesh.sent.length = 0
+    core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: segment(3) })
+    assert.equal(mesh.sent.filter((sent) => sent.message.t === 'segment').length, 0, 'passed on only once its torrent is in')
+    transport.swarm(3).ready()
+    const passed = mesh.sent.filter((sent) => sent.message.t === 'segment')
+    assert.deepEqual(
+      passed.map((sent) => sent.to),
+      ['n2'],
+    )
+    assert.ok(passed[0]!.message.t === 'segment' && passed[0]!.message.torrent instanceof Uint8Array)
+  })
+})
+
+function neighbourhoodOf(self: string, infoHash: string): string[] {
+  const own = rankOf(self, infoHash)
+  const ids: string[] = []
+  for (let index = 0; ids.length < 5; index++) if (rankOf(`m${index}`, infoHash) > own) ids.push(`m${index}`)
+  return ids
+}

@@ -198,19 +198,7 @@ export class DeliveryCore {
   private learned(entry: BookEntry<Held>, from: string | null, edge: boolean): void {
     this.recorder.held(this.book.size)
     const { mesh } = this.ports
-    // Neighbours hear of it once its torrent is in, with the .torrent itself: they need not ask the origin.
-    if (this.config.notifyNeighbours) {
-      entry.value.fetch.whenReady((error) => {
-        if (error) return
-        const notice = {
-          t: 'segment',
-          playlistUrl: entry.playlistUrl,
-          segment: entry.segment,
-          torrent: entry.value.fetch.torrentFile ?? undefined,
-        } as const
-        for (const id of mesh.neighbourIds()) if (id !== from) mesh.send(id, notice)
-      })
-    }
+    if (this.config.notifyNeighbours) this.notifyNeighbours(entry, from)
     if (!edge) return
     const self = { id: mesh.selfId, uploads: this.uploadsEnabled, uploadRate: this.meter.rate() }
     const plan = planFirstFetch(self, this.neighbours(), mesh.audience(), entry.infoHash, this.config.firstFetch)
@@ -218,9 +206,24 @@ export class DeliveryCore {
     this.ports.log.debug(
       `learned ${entry.segment.url} from ${from ?? 'playlist'}: ${plan.now ? 'fetch now' : `escalate after ${plan.escalateAfterMs}`}`,
     )
-    if (plan.now) held.fetch.whenReady((error) => error || this.fetchForOthers(held.fetch, 'first'))
+    if (plan.now) this.fetchForOthers(held.fetch, 'first')
     else if (plan.escalateAfterMs !== null) held.escalation = this.ports.clock.setTimer(plan.escalateAfterMs, () => this.escalate(held))
     held.fetch.whenReady((error) => error && this.ports.log.warn(`cannot join the swarm of ${entry.segment.url}: ${error.message}`))
+  }
+
+  /**
+   * Tells the neighbours of a segment. Learnt from a playlist: at once, so that the neighbourhood sets out in
+   * parallel (each asks the origin for the .torrent). Passed on from a neighbour: once its torrent is in, with the
+   * .torrent itself, so that further hops need not ask the origin (they have the time: the segment is on its way).
+   */
+  private notifyNeighbours(entry: BookEntry<Held>, from: string | null): void {
+    const { mesh } = this.ports
+    const send = (torrent?: Uint8Array) => {
+      const notice = { t: 'segment', playlistUrl: entry.playlistUrl, segment: entry.segment, torrent } as const
+      for (const id of mesh.neighbourIds()) if (id !== from) mesh.send(id, notice)
+    }
+    if (from === null) return send()
+    entry.value.fetch.whenReady((error) => error || send(entry.value.fetch.torrentFile ?? undefined))
   }
 
   private escalate(held: Held): void {
@@ -228,9 +231,12 @@ export class DeliveryCore {
     this.fetchForOthers(held.fetch, 'escalation')
   }
 
-  /** Fetches a segment over HTTP before any player asks, unless the audience has it or is fetching it. */
+  /**
+   * Fetches a segment over HTTP before any player asks, unless the audience has it or is fetching it. It need not
+   * wait for the segment's .torrent: the bytes are held until the pieces can be cut.
+   */
   private fetchForOthers(fetch: SegmentFetch, reason: HttpReason): void {
-    if (!fetch.ready || fetch.done || fetch.httpRunning || fetch.swarm.peersCanHelp()) return
+    if (fetch.failure || fetch.done || fetch.httpRunning || fetch.swarm.peersCanHelp()) return
     const notice = this.fetchNotices.get(fetch.infoHash)
     if (notice !== undefined && this.ports.clock.now() - notice < FETCH_NOTICE_FRESH_MS) return
     fetch.startHttp(reason)

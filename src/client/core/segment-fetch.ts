@@ -104,11 +104,14 @@ export class SegmentFetch {
     return () => this.httpFailureListeners.delete(listener)
   }
 
-  /** Fetches the missing pieces over HTTP, unless a fetch runs already or nothing is missing. */
+  /**
+   * Fetches the missing pieces over HTTP, unless a fetch runs already or nothing is missing. Before the torrent is
+   * known, the whole segment: its bytes are held until the piece length is known (a segment fetched for the
+   * neighbourhood need not wait for its .torrent).
+   */
   startHttp(reason: HttpReason): void {
-    const shape = this.shape
-    if (!shape || this.done || this.abortHttp || this.failure) return
-    const runs = missingRuns(shape, (piece) => this.swarm.has(piece))
+    if (this.done || this.abortHttp || this.failure) return
+    const runs = this.shape ? missingRuns(this.shape, (piece) => this.swarm.has(piece)) : [null]
     if (runs.length === 0) return
     this.httpReason = reason
     this.httpStartedAt = this.clock.now()
@@ -119,7 +122,7 @@ export class SegmentFetch {
     let failure: Error | null = null
     for (const run of runs) {
       aborts.push(
-        this.fetchRun(shape, run, (error) => {
+        this.fetchRun(run, (error) => {
           failure ??= error
           if (--running > 0 || this.abortHttp !== aborts) return
           this.abortHttp = null
@@ -131,17 +134,22 @@ export class SegmentFetch {
     }
   }
 
-  private fetchRun(shape: SwarmShape, run: PieceRun, done: (error: Error | null) => void): () => void {
-    const whole = run.first === 0 && run.last === shape.pieceCount - 1
-    const start = run.first * shape.pieceLength
-    const end = Math.min(shape.length, (run.last + 1) * shape.pieceLength)
+  /** One request: a run of pieces, or (null) the whole segment. */
+  private fetchRun(run: PieceRun | null, done: (error: Error | null) => void): () => void {
+    const shape = this.shape
+    const whole = !run || !shape || (run.first === 0 && run.last === shape.pieceCount - 1)
+    const range =
+      whole || !shape ? null : { start: run.first * shape.pieceLength, end: Math.min(shape.length, (run.last + 1) * shape.pieceLength) }
     const startedAt = this.clock.now()
     let firstByteAt: number | null = null
     let received = 0
-    const cutter = new PieceCutter(shape, run.first, (piece, bytes) => {
-      if (!this.swarm.has(piece)) this.swarm.putHttpPiece(piece, bytes)
-    })
-    return this.http.fetch(this.segment.magnet.webSeed, whole ? null : { start, end }, {
+    const cutter = new PieceCutter(
+      () => this.shape,
+      run?.first ?? 0,
+      (piece, bytes) => this.swarm.has(piece) || this.swarm.putHttpPiece(piece, bytes),
+    )
+    this.whenReady((error) => error || cutter.push(new Uint8Array(0)))
+    return this.http.fetch(this.segment.magnet.webSeed, range, {
       data: (chunk) => {
         firstByteAt ??= this.clock.now()
         received += chunk.length
@@ -150,7 +158,6 @@ export class SegmentFetch {
         cutter.push(chunk)
       },
       done: (error) => {
-        cutter.flush()
         if (!error && firstByteAt !== null) this.estimate.observe(startedAt, firstByteAt, this.clock.now(), received)
         done(error ?? null)
       },
@@ -228,13 +235,16 @@ export function missingRuns(shape: SwarmShape, has: (piece: number) => boolean):
   return runs
 }
 
-/** Cuts an HTTP body that starts at piece `first` into whole pieces (the last piece of a segment may be short). */
+/**
+ * Cuts an HTTP body that starts at piece `first` into whole pieces (the last piece of a segment may be short).
+ * Until the torrent's shape is known, what arrives is only kept; push an empty chunk to cut it once it is.
+ */
 class PieceCutter {
   private buffer = new Uint8Array(0)
   private piece: number
 
   constructor(
-    private readonly shape: SwarmShape,
+    private readonly shapeNow: () => SwarmShape | null,
     first: number,
     private readonly onPiece: (piece: number, bytes: Uint8Array) => void,
   ) {
@@ -242,26 +252,25 @@ class PieceCutter {
   }
 
   push(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.buffer.length + chunk.length)
-    joined.set(this.buffer)
-    joined.set(chunk, this.buffer.length)
-    this.buffer = joined
+    if (chunk.length) {
+      const joined = new Uint8Array(this.buffer.length + chunk.length)
+      joined.set(this.buffer)
+      joined.set(chunk, this.buffer.length)
+      this.buffer = joined
+    }
+    const shape = this.shapeNow()
+    if (!shape) return
     for (;;) {
-      const size = this.pieceSize(this.piece)
+      const size = pieceSize(shape, this.piece)
       if (size <= 0 || this.buffer.length < size) return
       this.onPiece(this.piece, this.buffer.subarray(0, size))
       this.buffer = this.buffer.subarray(size)
       this.piece++
     }
   }
+}
 
-  /** What is left at the end of the body: a piece cut short by a failed fetch is dropped. */
-  flush(): void {
-    this.buffer = new Uint8Array(0)
-  }
-
-  private pieceSize(piece: number): number {
-    if (piece >= this.shape.pieceCount) return 0
-    return Math.min(this.shape.pieceLength, this.shape.length - piece * this.shape.pieceLength)
-  }
+function pieceSize(shape: SwarmShape, piece: number): number {
+  if (piece >= shape.pieceCount) return 0
+  return Math.min(shape.pieceLength, shape.length - piece * shape.pieceLength)
 }
