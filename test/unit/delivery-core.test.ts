@@ -400,9 +400,9 @@ describe('delivery core: looking at the live edge', () => {
       core.announce(PLAYLIST, [segment(sequence)])
     }
     assert.equal(http.textFetches.length, 0)
-    clock.runUntil(16_049)
-    assert.equal(http.textFetches.length, 0, 'not before the next segment is due (16 s, from the least late arrival)')
-    clock.runUntil(16_050)
+    clock.runUntil(15_749)
+    assert.equal(http.textFetches.length, 0, 'the next segment is due at 16 s (from the least late arrival): first look 250 ms before')
+    clock.runUntil(15_750)
     assert.deepEqual(
       http.textFetches.map((fetch) => fetch.url),
       [PLAYLIST],
