@@ -92,6 +92,26 @@ describe('delivery paths', () => {
     assert.equal((await viewer.playback()).waitingAfterFirstFrame, 0)
   })
 
+  it('a worker that the browser stops and starts again serves the tab on: the tab says hello again', async () => {
+    const origin = await startOrigin({ kind: 'sample' })
+    origins.push(origin)
+    await origin.whenReady()
+    const viewer = await openViewer(browser, origin.url, { name: 'worker restart' })
+    viewers.push(viewer)
+    assert.equal(await readyPath(viewer), 'service-worker')
+    const delivered = async () => {
+      const stats = await viewer.stats()
+      return stats.segmentsFromPeers + stats.segmentsFromHttp
+    }
+    await eventually(async () => (await delivered()) >= 2, 20_000, 'segments through the worker before it stops')
+    const cdp = await viewer.context.newCDPSession(viewer.page)
+    await cdp.send('ServiceWorker.enable')
+    await cdp.send('ServiceWorker.stopAllWorkers')
+    const before = await delivered()
+    await eventually(async () => (await delivered()) >= before + 2, 30_000, 'segments through the page client after the worker restarted')
+    assert.equal((await viewer.stats()).stalls, 0)
+  })
+
   it('two tabs of one browser are two viewers: one worker serves both, and they share with each other', async () => {
     const origin = await startOrigin({ kind: 'sample' })
     origins.push(origin)
@@ -100,6 +120,10 @@ describe('delivery paths', () => {
     viewers.push(first)
     await new Promise((resolve) => setTimeout(resolve, 4000))
     const secondPage = await first.context.newPage()
+    const secondProblems: string[] = []
+    secondPage.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') secondProblems.push(`tab 2: ${message.text()}`)
+    })
     await secondPage.goto(origin.url)
     const secondStats = () =>
       secondPage.evaluate(() => ({ ...(window as unknown as { liveTorrent: { stats: Record<string, number> } }).liveTorrent.stats }))
@@ -110,7 +134,9 @@ describe('delivery paths', () => {
       },
       40_000,
       'the second tab to get bytes from the first',
-    )
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}: second ${JSON.stringify(await secondStats())} first ${JSON.stringify(await first.stats())} ${[...first.problems, ...secondProblems].join('\n')}`)
+    })
     assert.equal(stats.stalls, 0)
     assert.equal(await secondPage.evaluate(() => navigator.serviceWorker.controller !== null), true)
     assert.ok((await first.stats()).bytesUploaded > 0)

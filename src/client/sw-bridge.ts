@@ -27,6 +27,9 @@ export async function startServiceWorker(scriptUrl: string, timeoutMs: number): 
   })
 }
 
+/** How often a tab repeats its hello to the worker (ms): a restarted worker knows it again within this. */
+const HELLO_INTERVAL_MS = 2000
+
 /**
  * The page side of the worker protocol: says hello (this tab is a viewer), joins swarms of the segments the
  * worker saw in playlists, and answers its segment requests with the page client.
@@ -39,6 +42,9 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
   hello()
   // A new worker version takes over without a reload; it must learn that this tab is a viewer.
   navigator.serviceWorker.addEventListener('controllerchange', hello)
+  // The browser may stop an idle worker at any time and start it afresh for the next fetch, with its list of
+  // viewer tabs gone: until this tab says hello again, its player's requests pass the worker by (plain HTTP).
+  setInterval(hello, HELLO_INTERVAL_MS)
   navigator.serviceWorker.addEventListener('message', (event: MessageEvent<SwToPageMessage>) => {
     const message = event.data
     if (!isLiveTorrentMessage(message)) return
