@@ -3,6 +3,7 @@
  *   live-torrent.js     the page script (page client, service-worker bridge, hls.js loader), for any site
  *   live-torrent-sw.js  the service worker, served from the site root
  *   player.js           the demo player page's script (hls.js + chart), with index.html beside it
+ *   dashboard.js        the operator's audience dashboard (/dashboard), with dashboard.html beside it
  *   live-torrent-hlsjs.mjs  the hls.js loader and page client as an ES module (package export `live-torrent/hlsjs`)
  * Run: `node --import tsx scripts/build-browser.ts [--watch]` (npm run build:browser).
  */
@@ -38,6 +39,7 @@ const bundles: BuildOptions[] = [
   { ...common, entryPoints: { 'live-torrent': `${root}src/entries/page-script.ts` } },
   { ...common, entryPoints: { 'live-torrent-sw': `${root}src/entries/service-worker.ts` } },
   { ...common, entryPoints: { player: `${root}src/player/main.ts` } },
+  { ...common, entryPoints: { dashboard: `${root}src/dashboard/main.ts` } },
   // The hls.js loader and page client as an ES module for sites that bundle their own player (`live-torrent/hlsjs`).
   { ...common, format: 'esm', outExtension: { '.js': '.mjs' }, entryPoints: { 'live-torrent-hlsjs': `${root}src/entries/hlsjs.ts` } },
 ]
@@ -45,6 +47,7 @@ const bundles: BuildOptions[] = [
 async function main(): Promise<void> {
   await mkdir(outdir, { recursive: true })
   await copyFile(`${root}src/player/index.html`, `${outdir}/index.html`)
+  await copyFile(`${root}src/dashboard/index.html`, `${outdir}/dashboard.html`)
   if (process.argv.includes('--watch')) {
     for (const options of bundles) await (await context({ ...options, outdir })).watch()
     console.log(`watching; bundles in ${outdir}`)

@@ -135,7 +135,9 @@ describe('delivery paths', () => {
       40_000,
       'the second tab to get bytes from the first',
     ).catch(async (err: Error) => {
-      throw new Error(`${err.message}: second ${JSON.stringify(await secondStats())} first ${JSON.stringify(await first.stats())} ${[...first.problems, ...secondProblems].join('\n')}`)
+      throw new Error(
+        `${err.message}: second ${JSON.stringify(await secondStats())} first ${JSON.stringify(await first.stats())} ${[...first.problems, ...secondProblems].join('\n')}`,
+      )
     })
     assert.equal(stats.stalls, 0)
     assert.equal(await secondPage.evaluate(() => navigator.serviceWorker.controller !== null), true)

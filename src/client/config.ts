@@ -27,6 +27,15 @@ export interface ClientConfig extends DeliveryConfig {
   iceServers: RTCIceServer[]
   /** Extra time the service worker gives the page beyond the page's own promise before fetching itself (ms). */
   serviceWorkerGraceMs: number
+  /**
+   * Send this viewer's delivery totals to the origin (its audience view, /dashboard). A report holds only a
+   * random per-page session id and the counts of src/protocol/viewer-report.ts: no address, no page URL.
+   */
+  report: boolean
+  /** Where reports go; null: `/api/report` on the origin that serves the stream's .torrent files. */
+  reportUrl: string | null
+  /** How often a report goes out while the page is shown (ms); one more goes with sendBeacon when it is hidden. */
+  reportIntervalMs: number
 }
 
 export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
@@ -38,6 +47,9 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   maxNeighbours: 12,
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
   serviceWorkerGraceMs: 4000,
+  report: true,
+  reportUrl: null,
+  reportIntervalMs: 10_000,
 }
 
 type Nested = 'deadline' | 'firstFetch'
@@ -77,6 +89,9 @@ function validateClientConfig(config: ClientConfig): void {
   check(Number.isInteger(config.maxNeighbours) && config.maxNeighbours >= 1, 'maxNeighbours', 'a whole number of at least 1')
   check(Array.isArray(config.iceServers), 'iceServers', 'an array of RTCIceServer')
   check(Number.isFinite(config.serviceWorkerGraceMs) && config.serviceWorkerGraceMs >= 0, 'serviceWorkerGraceMs', 'a number of ms')
+  check(typeof config.report === 'boolean', 'report', 'true or false')
+  check(config.reportUrl === null || (typeof config.reportUrl === 'string' && config.reportUrl.length > 0), 'reportUrl', 'null or a URL')
+  check(Number.isFinite(config.reportIntervalMs) && config.reportIntervalMs >= 1000, 'reportIntervalMs', 'a number of ms, at least 1000')
 }
 
 /** Overrides from the page URL: `?p2p=0|1`, `?path=service-worker|loader`. */

@@ -6,6 +6,8 @@ export class MediaWatch {
   private readonly watched = new WeakSet<HTMLMediaElement>()
   private readonly elements = new Set<HTMLMediaElement>()
   private readonly observer: MutationObserver
+  private firstFrameAt: number | null = null
+  private stalledMs = 0
 
   constructor(private readonly onStall: (element: HTMLMediaElement) => void) {
     this.observer = new MutationObserver(() => this.scan())
@@ -40,11 +42,35 @@ export class MediaWatch {
     this.watched.add(element)
     this.elements.add(element)
     let playedFirstFrame = false
-    element.addEventListener('playing', () => (playedFirstFrame = true))
-    element.addEventListener('emptied', () => (playedFirstFrame = false))
-    element.addEventListener('waiting', () => {
-      if (playedFirstFrame && !element.seeking) this.onStall(element)
+    let stalledAt: number | null = null
+    const endStall = () => {
+      if (stalledAt !== null) this.stalledMs += performance.now() - stalledAt
+      stalledAt = null
+    }
+    element.addEventListener('playing', () => {
+      playedFirstFrame = true
+      this.firstFrameAt ??= performance.now()
+      endStall()
     })
+    element.addEventListener('emptied', () => {
+      playedFirstFrame = false
+      endStall()
+    })
+    element.addEventListener('waiting', () => {
+      if (!playedFirstFrame || element.seeking) return
+      stalledAt ??= performance.now()
+      this.onStall(element)
+    })
+  }
+
+  /** Page load (time origin) to the first frame of any element (ms), null before it. */
+  startupMs(): number | null {
+    return this.firstFrameAt === null ? null : Math.round(this.firstFrameAt)
+  }
+
+  /** Time spent stalled after a first frame, summed over the page's elements (ms). */
+  stallMs(): number {
+    return Math.round(this.stalledMs)
   }
 }
 

@@ -23,6 +23,8 @@ export class PageClient {
   private transport: WebTorrentTransport | null = null
   private mesh: Mesh | null = null
   private core: DeliveryCore | null = null
+  /** The origin that serves the stream's .torrent files (its first magnets say), null before any. */
+  originUrl: string | null = null
 
   constructor(readonly config: ClientConfig) {
     this.recorder = new StatsRecorder(config.p2p, browserClock)
@@ -34,6 +36,7 @@ export class PageClient {
 
   /** A playlist lists these segments: join their swarms now, well before the player asks. */
   announce(playlistUrl: string, segments: AnnouncedSegment[]): void {
+    if (segments.length > 0) this.originUrl ??= originOf(segments[0]!.magnet.torrentUrl)
     if (!this.config.p2p || segments.length === 0) return
     this.ensureStarted(segments)?.announce(playlistUrl, segments)
   }
@@ -109,6 +112,14 @@ export class PageClient {
     this.core = core
     mesh.start()
     return core
+  }
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin
+  } catch {
+    return null
   }
 }
 

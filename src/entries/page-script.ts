@@ -7,6 +7,7 @@ import { MediaWatch } from '../client/media-watch.js'
 import { PageClient } from '../client/page-client.js'
 import type { DeliveryPath, HlsLike, LiveTorrentPageApi } from '../client/page-api.js'
 import { bridgeServiceWorker, startServiceWorker } from '../client/sw-bridge.js'
+import { startReporting } from '../client/report/page-report.js'
 
 /**
  * The page script (dist/browser/live-torrent.js): include it on any page with a video player and it makes the
@@ -49,6 +50,7 @@ function start(): LiveTorrentPageApi {
     console.warn('live-torrent: P2P unavailable, playing over plain HTTP', err)
     return 'http' as const
   })
+  startReporting(config, client, media, ready)
   const hlsjsLoaders = (hls: HlsLike | undefined = window.Hls) => {
     if (!hls) throw new Error('live-torrent: pass your Hls class to hlsjsLoaders(Hls)')
     const base = hls.DefaultConfig.loader as new (config: HlsConfig) => Loader<LoaderContext>

@@ -1,4 +1,5 @@
 import type { TrackerConfig } from '../tracker/config.js'
+import type { AudienceConfig } from './audience/config.js'
 
 /** Everything an origin can be told, with every default written once, here. */
 export interface OriginConfig {
@@ -20,6 +21,8 @@ export interface OriginConfig {
   cors: string
   /** The built-in tracker's own settings (announce interval, per-connection limits); defaults in tracker/config.ts. */
   tracker: Partial<TrackerConfig>
+  /** What the origin accepts of viewers' reports and how it shows them (/api/report, /dashboard); defaults in audience/config.ts. */
+  audience: Partial<AudienceConfig>
   /** Segments hashed at once. */
   hashConcurrency: number
   /** Segments downloaded from a remote upstream at once. */
@@ -43,6 +46,7 @@ export const DEFAULT_CONFIG: OriginConfig = {
   builtinTracker: true,
   cors: '*',
   tracker: {},
+  audience: {},
   hashConcurrency: 2,
   fetchConcurrency: 4,
   segmentAttempts: 3,

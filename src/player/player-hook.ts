@@ -1,7 +1,7 @@
 import type Hls from 'hls.js'
+import { PLAYER_EVENT } from '../protocol/player-event.js'
 
-/** Name of the document event that hands out each hls.js instance the page creates. */
-export const PLAYER_EVENT = 'live-torrent:player'
+export { PLAYER_EVENT }
 
 export interface PlayerEventDetail {
   hls: Hls

@@ -13,6 +13,8 @@ export interface BrowserAsset {
 /** URL path (without the leading slash) -> file in dist/browser. `''` is the player page at `/`. */
 const ASSETS: Record<string, { file: string; contentType: string; headers?: Record<string, string> }> = {
   '': { file: 'index.html', contentType: 'text/html; charset=utf-8' },
+  dashboard: { file: 'dashboard.html', contentType: 'text/html; charset=utf-8' },
+  'dashboard.js': { file: 'dashboard.js', contentType: 'text/javascript; charset=utf-8' },
   'player.js': { file: 'player.js', contentType: 'text/javascript; charset=utf-8' },
   'live-torrent.js': { file: 'live-torrent.js', contentType: 'text/javascript; charset=utf-8' },
   'live-torrent-sw.js': {

@@ -7,6 +7,7 @@ import { Links } from './links.js'
 import { checkRequestPath } from './paths.js'
 import { serveResource } from './routes.js'
 import { BrowserAssets } from './browser-assets.js'
+import { registerAudienceRoutes } from './audience-routes.js'
 
 export interface HttpDeps {
   ctx: OriginContext
@@ -25,13 +26,14 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   }) as unknown as FastifyInstance
   await app.register(cors, {
     origin: config.cors === '*' ? '*' : config.cors.split(',').map((origin) => origin.trim()),
-    methods: ['GET', 'HEAD', 'OPTIONS'],
+    methods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
     exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
   })
   app.get('/metrics', async (_request, reply) => {
     updateTrackerGauges(deps)
     reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics())
   })
+  registerAudienceRoutes(app, config.audience, ctx.metrics.registry, ctx.logger)
   app.get('/announce', (_request, reply) => {
     reply.code(400).type('text/plain').send('this is a WebSocket tracker: connect with ws:// (a WebTorrent client does)\n')
   })
