@@ -68,6 +68,13 @@ export class MediaWatch {
     return this.firstFrameAt === null ? null : Math.round(this.firstFrameAt)
   }
 
+  /** The height of the video playing now ("360p"), whatever the player; null before a frame. */
+  videoHeightLabel(): string | null {
+    for (const element of this.elements)
+      if (element instanceof HTMLVideoElement && element.isConnected && element.videoHeight > 0) return `${element.videoHeight}p`
+    return null
+  }
+
   /** Time spent stalled after a first frame, summed over the page's elements (ms). */
   stallMs(): number {
     return Math.round(this.stalledMs)

@@ -8,16 +8,19 @@ export function showSummary(summary: AudienceSummary): void {
   text('peer-bytes', formatBytes(summary.totals.bytesFromPeers))
   text('http-bytes', formatBytes(summary.totals.bytesFromHttp))
   text('saved', formatBytes(summary.saved.bytes))
-  text(
-    'saved-money',
-    `${summary.saved.money.toFixed(2)} ${summary.saved.currency} at ${summary.saved.pricePerGb} ${summary.saved.currency}/GB`,
-  )
+  const { money, currency, pricePerGb } = summary.saved
+  text('saved-money', `${formatMoney(money)} ${currency} at ${pricePerGb} ${currency}/GB`)
   text('stalls', formatCount(summary.totals.stalls))
   text('stall-time', `${(summary.totals.stallMs / 1000).toFixed(1)} s stalled`)
   text('startup', seconds(summary.startupMs))
   text('latency', seconds(summary.latencyMs))
   table('renditions', summary.renditions)
   table('paths', summary.paths)
+}
+
+/** Cents for sums of a cent or more; two significant digits below, so that a small test audience shows something. */
+function formatMoney(amount: number): string {
+  return amount >= 0.01 || amount === 0 ? amount.toFixed(2) : amount.toPrecision(2)
 }
 
 function seconds(spread: Percentiles): string {

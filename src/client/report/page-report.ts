@@ -17,7 +17,7 @@ interface HlsView {
 /**
  * Starts this page's reports to the origin (unless `report` is off): its totals from the page client, startup and
  * stall time from the page's media elements, and the rendition and latency of an hls.js player that the page
- * announces with the player event.
+ * announces with the player event (without one: the playing video's height as its rendition, no latency).
  */
 export function startReporting(config: ClientConfig, client: PageClient, media: MediaWatch, ready: Promise<DeliveryPath>): Reporter | null {
   if (!config.report) return null
@@ -31,7 +31,7 @@ export function startReporting(config: ClientConfig, client: PageClient, media: 
     return {
       path,
       p2p: stats.p2pEnabled,
-      rendition: renditionOf(hls),
+      rendition: renditionOf(hls) ?? media.videoHeightLabel(),
       uptimeMs: Math.round(performance.now()),
       totals: {
         bytesFromPeers: stats.bytesFromPeers,
