@@ -34,7 +34,8 @@ export function readPlaylistMagnets(text: string, playlistUrl: string): Announce
       if (url && range) {
         const offset = range.offset ?? nextOffset.get(url) ?? 0
         nextOffset.set(url, offset + range.length)
-        if (magnet) segments.push({ url, byteRange: { offset, length: range.length }, magnet })
+        if (magnet && Number.isSafeInteger(offset + range.length))
+          segments.push({ url, byteRange: { offset, length: range.length }, magnet })
       } else if (url && magnet) {
         segments.push({ url, magnet })
       }
@@ -58,17 +59,21 @@ function tryParseMagnet(uri: string): SegmentMagnet | null {
   }
 }
 
+/** A segment URL the page and the worker may fetch: http(s) only (a playlist could name javascript: or data:). */
 function tryResolve(uri: string, base: string): string | null {
   try {
-    return new URL(uri, base).href
+    const url = new URL(uri, base)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null
   } catch {
     return null
   }
 }
 
+/** `length[@offset]`, whole numbers JavaScript holds exactly (400 digits would read as Infinity). */
 function parseByteRange(value: string): { length: number; offset?: number } | null {
-  const match = /^(\d+)(?:@(\d+))?$/.exec(value.trim())
+  const match = /^(\d{1,15})(?:@(\d{1,15}))?$/.exec(value.trim())
   if (!match) return null
   const length = Number(match[1])
+  if (length === 0) return null
   return match[2] === undefined ? { length } : { length, offset: Number(match[2]) }
 }

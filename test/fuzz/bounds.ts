@@ -30,15 +30,15 @@ export class InputBounds {
     const started = performance.now()
     const result = await input()
     const elapsed = performance.now() - started
-    const grown = heldBytes() - this.baseline
+    let grown = heldBytes() - this.baseline
     this.worstMs = Math.max(this.worstMs, elapsed)
-    this.worstBytes = Math.max(this.worstBytes, grown)
     if (elapsed > MAX_INPUT_MS) throw new BoundsError(`input ${this.describe(index)} took ${elapsed.toFixed(0)} ms`)
     if (grown > MAX_INPUT_BYTES) {
       // Garbage of earlier inputs counts until collected: only memory still held after a collection is a finding.
-      const held = heldBytes(true) - this.baseline
-      if (held > MAX_INPUT_BYTES) throw new BoundsError(`input ${this.describe(index)} left ${(held / 2 ** 20).toFixed(0)} MB held`)
+      grown = heldBytes(true) - this.baseline
+      if (grown > MAX_INPUT_BYTES) throw new BoundsError(`input ${this.describe(index)} left ${(grown / 2 ** 20).toFixed(0)} MB held`)
     }
+    this.worstBytes = Math.max(this.worstBytes, grown)
     return result
   }
 

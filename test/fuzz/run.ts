@@ -3,6 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { Command, InvalidArgumentError } from 'commander'
 import { startOrigin } from '../support/origin.js'
 import { formatReports, type SurfaceReport } from './report.js'
+import { fuzzHttp } from './http.js'
+import { fuzzMagnetLines } from './magnets.js'
+import { fuzzPlaylists } from './playlists.js'
 import { TRACKER_FUZZ_CONFIG, fuzzTracker } from './tracker.js'
 
 function wholeNumber(value: string): number {
@@ -23,6 +26,9 @@ const origin = await startOrigin({ kind: 'sample' }, { windowSegments: 4, ...TRA
 try {
   await origin.whenReady()
   reports.push(await fuzzTracker(origin, options.count, options.seed))
+  reports.push(await fuzzHttp(origin, options.count, options.seed))
+  reports.push(await fuzzPlaylists(options.count, options.seed))
+  reports.push(await fuzzMagnetLines(options.count, options.seed))
 } finally {
   await origin.stop()
 }

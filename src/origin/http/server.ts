@@ -39,9 +39,15 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   })
   const assets = new BrowserAssets()
   app.route({ method: ['GET', 'HEAD'], url: '/*', handler: (request, reply) => serveCatalog(deps, assets, request, reply) })
-  app.setErrorHandler((err: Error, request, reply) => {
-    ctx.logger.error({ url: request.url, err: err.message }, 'request failed')
-    if (!reply.sent) reply.code(500).type('text/plain').send('internal error\n')
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    // Fastify's own refusals of a bad request (a body it cannot parse, a media type no route takes) are 4xx.
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    if (status === 500) ctx.logger.error({ url: request.url, err: err.message }, 'request failed')
+    if (!reply.sent)
+      reply
+        .code(status)
+        .type('text/plain')
+        .send(status === 500 ? 'internal error\n' : `${err.message}\n`)
   })
   attachTracker(app, deps.tracker)
   return app

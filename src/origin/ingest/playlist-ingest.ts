@@ -15,6 +15,8 @@ export interface IngestOptions {
 }
 
 let bodyIds = 0
+/** Reloads of one upstream playlist at most this often (ms). */
+const MIN_RELOAD_MS = 250
 
 /**
  * Follows one upstream media playlist (a file a packager rewrites, or a remote URL) and publishes its segments,
@@ -75,7 +77,8 @@ export class PlaylistIngest {
     try {
       const changed = await this.refresh()
       this.backoff.succeed()
-      delay = (changed ? this.targetDuration : this.targetDuration / 2) * 1000
+      // At least MIN_RELOAD_MS: a tiny target duration must not turn the reloads into a busy loop on the upstream.
+      delay = Math.max(MIN_RELOAD_MS, (changed ? this.targetDuration : this.targetDuration / 2) * 1000)
     } catch (err) {
       delay = this.backoff.fail()
       this.ctx.metrics.upstreamError('playlist')

@@ -45,6 +45,9 @@ export interface MasterPlaylist {
   lines: PlaylistLine[]
 }
 
+/** A target duration beyond any packager's (s). */
+const MAX_TARGET_DURATION = 3600
+
 export function isMasterPlaylist(text: string): boolean {
   return /^#EXT-X-STREAM-INF:/m.test(text) || /^#EXT-X-I-FRAME-STREAM-INF:/m.test(text)
 }
@@ -67,11 +70,16 @@ export function parseMasterPlaylist(text: string, url: string): MasterPlaylist {
   return { url, lines: splitLines(text) }
 }
 
-function runParser(text: string): ParsedManifest {
-  const parser = new Parser()
-  parser.push(text)
-  parser.end()
-  return parser.manifest
+/** m3u8-parser throws plain TypeErrors on some malformed attribute lists (found by the playlist fuzz). */
+function runParser(text: string, url: string): ParsedManifest {
+  try {
+    const parser = new Parser()
+    parser.push(text)
+    parser.end()
+    return parser.manifest
+  } catch (err) {
+    throw new PlaylistError(`malformed playlist: ${err instanceof Error ? err.message : String(err)}`, url)
+  }
 }
 
 /**
@@ -81,7 +89,7 @@ function runParser(text: string): ParsedManifest {
 export function parseMediaPlaylist(text: string, url: string): MediaPlaylist {
   assertHls(text, url)
   if (isMasterPlaylist(text)) throw new PlaylistError('expected a media playlist, got a master playlist', url)
-  const manifest = runParser(text)
+  const manifest = runParser(text, url)
   const lines = splitLines(text)
   const header: MediaPlaylist['header'] = []
   const segments: UpstreamSegment[] = []
@@ -102,6 +110,10 @@ export function parseMediaPlaylist(text: string, url: string): MediaPlaylist {
   if (segments.length !== manifest.segments.length) throw new PlaylistError('malformed playlist: segment count mismatch', url)
   const targetDuration = manifest.targetDuration
   if (!targetDuration || targetDuration <= 0) throw new PlaylistError('malformed playlist: no valid EXT-X-TARGETDURATION', url)
+  // The origin reloads a live playlist every target duration: an absurd one would stop (or, past setTimeout's
+  // range, spin) the reloads.
+  if (targetDuration > MAX_TARGET_DURATION)
+    throw new PlaylistError(`malformed playlist: EXT-X-TARGETDURATION ${targetDuration} is over ${MAX_TARGET_DURATION} s`, url)
   return {
     url,
     targetDuration,
