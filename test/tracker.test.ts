@@ -266,3 +266,51 @@ describe('built-in WebTorrent tracker: limits per connection', () => {
     assert.equal((await back.next((reply) => reply.action === 'announce'))?.['failure reason'], undefined, 'its peer id is free again')
   })
 })
+
+describe('built-in WebTorrent tracker: privacy (minSwarm)', () => {
+  let origin: Origin
+  const sockets: TrackerSocket[] = []
+  before(async () => {
+    origin = await startOrigin({ kind: 'sample' }, { windowSegments: 4, tracker: { minSwarm: 3 } })
+    await origin.whenReady()
+  })
+  after(async () => {
+    for (const socket of sockets) socket.close()
+    await origin.stop()
+  })
+  const SDP = 'v=0\r\no=- 1 2 IN IP4 192.0.2.7\r\ns=-\r\nt=0 0\r\na=candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host\r\n'
+  const join = async (peerId: string): Promise<TrackerSocket> => {
+    const socket = await TrackerSocket.connect(announceUrl(origin))
+    sockets.push(socket)
+    // One offer per peer it may reach, as a WebTorrent client makes them (the tracker relays each to one peer).
+    const offers = Array.from({ length: 5 }, () => ({
+      offer_id: binaryId(randomBytes(20).toString('hex')),
+      offer: { type: 'offer', sdp: SDP },
+    }))
+    socket.send(
+      JSON.stringify({
+        action: 'announce',
+        info_hash: binaryId(MESH_INFOHASH),
+        peer_id: peerId,
+        event: 'started',
+        left: 1,
+        numwant: 5,
+        offers,
+      }),
+    )
+    assert.equal((await socket.next((reply) => reply.action === 'announce' && reply.offer === undefined))?.['failure reason'], undefined)
+    return socket
+  }
+  const offered = (socket: TrackerSocket) => socket.replies.some((reply) => reply.offer !== undefined)
+
+  it("relays no viewer's offer (its addresses) until the swarm has minSwarm viewers", async () => {
+    const first = await join('private-000000000001')
+    const second = await join('private-000000000002')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.equal(offered(first), false, 'two viewers: the first got no offer from the second')
+    assert.ok((await metric(origin, 'live_torrent_tracker_withheld_offers_total')) >= 10)
+    await join('private-000000000003')
+    // The third makes three: its offers go out, and with them its addresses, to the two before it.
+    await eventually(() => offered(first) && offered(second), 5000, 'the first two viewers to get the third one offers')
+  })
+})

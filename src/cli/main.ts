@@ -61,6 +61,7 @@ const serveCommand = program
   .option('--no-tracker', 'do not run the built-in tracker (use only --tracker URLs)')
   .option('--cors <origin>', 'Access-Control-Allow-Origin: *, an origin, or a comma-separated list', '*')
   .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
+  .option('--min-swarm <viewers>', 'privacy: P2P only once this many viewers watch (no address reaches a peer before)', positiveInt, 1)
   .addHelpText('after', EXAMPLES)
   .action((source: string | undefined, flags: Omit<ServeFlags, 'trackers' | 'builtinTracker'>) =>
     serve(source, { ...flags, trackers: trackerChoice.extra, builtinTracker: trackerChoice.builtin }),

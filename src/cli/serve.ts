@@ -15,6 +15,8 @@ export interface ServeFlags {
   builtinTracker: boolean
   cors: string
   ffmpeg?: string
+  /** Privacy: relay WebRTC offers only in swarms of at least this many viewers. */
+  minSwarm: number
 }
 
 /** `live-torrent serve`: starts an origin, prints where to watch it, stops cleanly on Ctrl-C. */
@@ -39,6 +41,7 @@ export async function serve(source: string | undefined, flags: ServeFlags): Prom
         trackers: flags.trackers,
         cors: flags.cors,
         ffmpegPath: flags.ffmpeg,
+        tracker: { minSwarm: flags.minSwarm },
       },
       { logger, onProgress: (done, total) => progress.update(done, total) },
     )

@@ -31,6 +31,12 @@ export interface TrackerConfig {
    * vanished without a TCP close would otherwise hold its peer id and its place in every swarm for good.
    */
   heartbeatMs: number
+  /**
+   * Privacy: offers (which carry a viewer's network addresses in their ICE candidates) are relayed only in a swarm
+   * of at least this many peers. Below it the tracker strips them, so no viewer learns another's address and P2P
+   * waits; 1 relays always.
+   */
+  minSwarm: number
 }
 
 export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
@@ -46,6 +52,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   maxSockets: 100_000,
   maxViolationsPerSocket: 50,
   heartbeatMs: 30_000,
+  minSwarm: 1,
 }
 
 export class TrackerConfigError extends Error {}

@@ -98,6 +98,11 @@ export class GuardedTrackerServer {
     }
   }
 
+  /** Peers in one swarm now (0 for a swarm the library does not have). */
+  peersIn(infoHash: string): number {
+    return this.server.torrents[infoHash]?.peers.length ?? 0
+  }
+
   get swarmCount(): number {
     return Object.keys(this.server.torrents).length
   }

@@ -8,6 +8,7 @@ export class TrackerMetrics {
   readonly refused: Counter<'reason'>
   readonly closed: Counter<'reason'>
   readonly caught: Counter
+  readonly withheldOffers: Counter
 
   constructor(registry: Registry) {
     const registers = [registry]
@@ -29,6 +30,11 @@ export class TrackerMetrics {
     this.caught = new Counter({
       name: 'live_torrent_tracker_errors_total',
       help: 'Errors thrown inside bittorrent-tracker while handling a message, caught and logged',
+      registers,
+    })
+    this.withheldOffers = new Counter({
+      name: 'live_torrent_tracker_withheld_offers_total',
+      help: 'Offers not relayed because their swarm had fewer peers than minSwarm (privacy)',
       registers,
     })
   }

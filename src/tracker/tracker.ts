@@ -7,7 +7,7 @@ import { resolveTrackerConfig, type TrackerConfig } from './config.js'
 import { GuardedTrackerServer, type LibrarySocket } from './library-adapter.js'
 import { TrackerMetrics } from './metrics.js'
 import { PeerIdRegistry, SocketGuard, type Refusal } from './socket-guard.js'
-import { parseTrackerMessage } from './wire-message.js'
+import { parseTrackerMessage, type TrackerMessage } from './wire-message.js'
 
 export interface TrackerOptions {
   /**
@@ -125,10 +125,22 @@ export class Tracker {
       return null
     }
     const verdict = connection.guard.check(parsed.message, { swarms: () => this.server.swarmsOf(socket) })
-    if (verdict.ok) return parsed.json
+    if (verdict.ok) return this.withinMinSwarm(socket, parsed.message, parsed.json)
     const infoHash = parsed.message.action === 'announce' ? parsed.message.info_hash : null
     this.refuse(socket, connection, verdict, infoHash)
     return null
+  }
+
+  /** The message without its offers while its swarm (this peer counted) is smaller than `minSwarm`. */
+  private withinMinSwarm(socket: LibrarySocket, message: TrackerMessage, json: string): string {
+    if (this.config.minSwarm <= 1 || message.action !== 'announce' || !message.offers?.length) return json
+    const hash = Buffer.from(message.info_hash, 'latin1').toString('hex')
+    const joined = this.server.swarmsOf(socket).includes(hash)
+    const peers = this.server.peersIn(hash) + (joined ? 0 : 1)
+    if (peers >= this.config.minSwarm) return json
+    this.metrics.withheldOffers.inc(message.offers.length)
+    const { offers: _withheld, ...rest } = JSON.parse(json) as Record<string, unknown>
+    return JSON.stringify({ ...rest, numwant: 0 })
   }
 
   private refuse(socket: LibrarySocket, connection: Connection, verdict: Refusal, infoHash: string | null): void {
