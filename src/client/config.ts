@@ -25,6 +25,11 @@ export interface ClientConfig extends DeliveryConfig {
    * learns the viewer's public IP address, so a privacy-minded site runs its own (or lists none on a LAN).
    */
   iceServers: RTCIceServer[]
+  /**
+   * 'relay': every WebRTC connection goes through a TURN server of `iceServers` (give its credentials there), so a
+   * neighbour only ever learns the TURN server's address, never this viewer's. 'all': direct where possible.
+   */
+  iceTransportPolicy: RTCIceTransportPolicy
   /** Extra time the service worker gives the page beyond the page's own promise before fetching itself (ms). */
   serviceWorkerGraceMs: number
   /**
@@ -46,6 +51,7 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   serviceWorkerTimeoutMs: 3000,
   maxNeighbours: 12,
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
+  iceTransportPolicy: 'all',
   serviceWorkerGraceMs: 4000,
   report: true,
   reportUrl: null,
@@ -88,6 +94,12 @@ function validateClientConfig(config: ClientConfig): void {
   check(Number.isFinite(config.serviceWorkerTimeoutMs) && config.serviceWorkerTimeoutMs >= 0, 'serviceWorkerTimeoutMs', 'a number of ms')
   check(Number.isInteger(config.maxNeighbours) && config.maxNeighbours >= 1, 'maxNeighbours', 'a whole number of at least 1')
   check(Array.isArray(config.iceServers), 'iceServers', 'an array of RTCIceServer')
+  check(config.iceTransportPolicy === 'all' || config.iceTransportPolicy === 'relay', 'iceTransportPolicy', '"all" or "relay"')
+  check(
+    config.iceTransportPolicy !== 'relay' || config.iceServers.some((server) => [server.urls].flat().some((url) => /^turns?:/.test(url))),
+    'iceServers',
+    'a list with a turn: or turns: server when iceTransportPolicy is "relay"',
+  )
   check(Number.isFinite(config.serviceWorkerGraceMs) && config.serviceWorkerGraceMs >= 0, 'serviceWorkerGraceMs', 'a number of ms')
   check(typeof config.report === 'boolean', 'report', 'true or false')
   check(config.reportUrl === null || (typeof config.reportUrl === 'string' && config.reportUrl.length > 0), 'reportUrl', 'null or a URL')

@@ -83,6 +83,7 @@ export class PageClient {
       peerId: this.peerId,
       maxNeighbours: this.config.maxNeighbours,
       iceServers: this.config.iceServers,
+      iceTransportPolicy: this.config.iceTransportPolicy,
       onNeighbour: (neighbour) => {
         this.recorder.peers(mesh.size)
         transport.onNeighbour(neighbour)

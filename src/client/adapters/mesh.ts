@@ -36,6 +36,7 @@ export interface MeshOptions {
   peerId: string
   maxNeighbours: number
   iceServers: RTCIceServer[]
+  iceTransportPolicy: RTCIceTransportPolicy
   onNeighbour: (neighbour: Neighbour) => void
   onNeighbourGone: (neighbour: Neighbour) => void
   /** A neighbour opened a segment channel (label names the segment's infohash). */
@@ -62,7 +63,7 @@ export class Mesh implements MeshPort {
       infoHash: MESH_INFOHASH,
       peerId: options.peerId,
       announce: [options.trackerUrl],
-      rtcConfig: { iceServers: options.iceServers },
+      rtcConfig: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy },
       getAnnounceOpts: () => ({ numwant: Math.max(0, options.maxNeighbours - this.neighbours.size), left: 1, uploaded: 0, downloaded: 0 }),
     })
     this.tracker.on('peer', (peer: SimplePeer) => this.onPeer(peer))
