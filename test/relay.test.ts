@@ -66,6 +66,15 @@ describe('relay-only mode (privacy): WebRTC through a real TURN server', () => {
       assert.ok(types.length > 0, `${viewer.name} has a connection`)
       assert.deepEqual([...new Set(types)], ['relay/relay'], `${viewer.name}: ${types.join(', ')}`)
     }
+    for (const viewer of viewers) {
+      const sdp = await viewer.page.evaluate(() =>
+        (window as unknown as { __connections: RTCPeerConnection[] }).__connections
+          .flatMap((connection) => [connection.localDescription?.sdp ?? '', connection.remoteDescription?.sdp ?? ''])
+          .join('\n'),
+      )
+      const kinds = [...sdp.matchAll(/^a=candidate:.* typ (\w+)/gm)].map((match) => match[1])
+      assert.ok(kinds.length > 0 && kinds.every((kind) => kind === 'relay'), `${viewer.name}: SDP candidates ${kinds.join(', ')}`)
+    }
     assert.match(turn.log(), /ALLOCATE processed, success/)
     assert.equal((await second.stats()).stalls, 0)
   })
