@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { Server as TrackerServer } from 'bittorrent-tracker'
+// The server's own entry point: the package root also loads the client, whose WebRTC polyfill dlopens
+// node-datachannel (a native addon with OpenSSL 1.1.1 inside) into the origin for nothing (docs/RELIABILITY.md).
+import TrackerServer from 'bittorrent-tracker/server'
 import type { WebSocket, WebSocketServer } from 'ws'
 
 /**

@@ -99,3 +99,9 @@ declare module 'create-torrent' {
     cb: (err: Error | null, torrent: Uint8Array) => void,
   ): void
 }
+
+/** The server alone (its own entry point): importing the package root also loads the WebRTC client's native addon. */
+declare module 'bittorrent-tracker/server' {
+  import { Server } from 'bittorrent-tracker'
+  export default Server
+}
