@@ -66,6 +66,12 @@ export class Audience {
     this.metrics.reports.inc({ result: reason satisfies ReportResult })
   }
 
+  /** Forgets expired sessions and client addresses (called every history interval, so none outlives its minute by much). */
+  purgeStale(): void {
+    this.sessions.purgeStale()
+    this.newSessionsByAddress.purgeStale()
+  }
+
   viewersNow(): number {
     return this.activeSessions().length
   }

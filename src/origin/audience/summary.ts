@@ -17,6 +17,7 @@ export class AudienceHistory {
   }
 
   sample(): void {
+    this.audience.purgeStale()
     const { all } = this.audience.totals()
     const bytesFromPeers = all.bytesFromPeers - this.last.bytesFromPeers
     const bytesFromHttp = all.bytesFromHttp - this.last.bytesFromHttp
