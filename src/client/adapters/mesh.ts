@@ -1,8 +1,8 @@
-import TrackerClient from 'bittorrent-tracker'
-import { MESH_INFOHASH, infoHashOfChannel, segmentChannelLabel } from '../../protocol/mesh.js'
+import { infoHashOfChannel, segmentChannelLabel } from '../../protocol/mesh.js'
 import { encodeControlMessage, parseControlMessage, type ControlMessage } from '../../protocol/mesh-control.js'
 import type { MeshPort } from '../core/ports.js'
 import { captureEarlyMessages } from './channel-stream.js'
+import { TrackerLink } from './tracker-link.js'
 
 /**
  * A simple-peer connection as bittorrent-tracker's client hands it out (@thaunknown/simple-peer 10.1, checked
@@ -56,23 +56,17 @@ export class Mesh implements MeshPort {
   private readonly banned = new Set<string>()
   /** Segment channels a peer opened before this side's simple-peer said 'connect' (see holdEarlyChannels). */
   private readonly earlyChannels = new WeakMap<SimplePeer, RTCDataChannel[]>()
-  private readonly tracker: TrackerClient
+  private readonly tracker: TrackerLink
 
   constructor(private readonly options: MeshOptions) {
-    this.tracker = new TrackerClient({
-      infoHash: MESH_INFOHASH,
+    this.tracker = new TrackerLink({
+      trackerUrl: options.trackerUrl,
       peerId: options.peerId,
-      announce: [options.trackerUrl],
       rtcConfig: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy },
-      getAnnounceOpts: () => ({ numwant: Math.max(0, options.maxNeighbours - this.neighbours.size), left: 1, uploaded: 0, downloaded: 0 }),
+      numwant: () => Math.max(0, options.maxNeighbours - this.neighbours.size),
+      onPeer: (peer) => this.onPeer(peer),
+      onAudience: (count) => (this.audienceSize = count),
     })
-    this.tracker.on('peer', (peer: SimplePeer) => this.onPeer(peer))
-    this.tracker.on('update', (data: { complete?: number; incomplete?: number }) => {
-      const count = (data.complete ?? 0) + (data.incomplete ?? 0)
-      if (Number.isFinite(count) && count > 0) this.audienceSize = count
-    })
-    this.tracker.on('warning', (err: Error) => console.debug('live-torrent mesh:', err.message))
-    this.tracker.on('error', (err: Error) => console.warn('live-torrent mesh: tracker error', err.message))
   }
 
   start(): void {
