@@ -18,9 +18,17 @@ export interface ReporterPorts {
  * Sends the viewer's cumulative totals every `intervalMs`, and once more when the page is hidden. Cumulative
  * totals make a lost report harmless: the next one carries everything. A hidden page that comes back resumes.
  */
+/**
+ * Reports at least this far apart (ms): the origin refuses a session's reports that come faster than its
+ * minimum interval (AudienceConfig.minReportIntervalMs, 1 s), and a hidden tab fires both visibilitychange and
+ * pagehide within milliseconds.
+ */
+const MIN_GAP_MS = 1100
+
 export class Reporter {
   private seq = 0
   private timer: Timer | null = null
+  private lastSentAt = -Infinity
 
   constructor(
     private readonly intervalMs: number,
@@ -36,7 +44,8 @@ export class Reporter {
   flush(leaving: boolean): void {
     const url = this.ports.url()
     const body = this.ports.snapshot()
-    if (url === null || body === null) return
+    if (url === null || body === null || this.ports.clock.now() - this.lastSentAt < MIN_GAP_MS) return
+    this.lastSentAt = this.ports.clock.now()
     const report: ViewerReport = { v: 1, session: this.session, seq: ++this.seq, ...body }
     this.ports.send(url, JSON.stringify(report), leaving)
   }
