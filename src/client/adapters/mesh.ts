@@ -140,6 +140,8 @@ export class Mesh implements MeshPort {
   }
 
   private onConnected(peer: SimplePeer): void {
+    // A second connection to a neighbour (from a re-announce) may still be setting up when the first is banned.
+    if (this.banned.has(peer.id)) return peer.destroy()
     if (peer.destroyed) return
     const existing = this.neighbours.get(peer.id)
     if (existing && !this.keepNewer(existing.peer, peer)) return peer.destroy()
