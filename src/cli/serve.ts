@@ -52,7 +52,7 @@ export async function serve(source: string | undefined, flags: ServeFlags): Prom
   }
   progress.stop()
   process.stdout.write(
-    `\n  Player page:  ${origin.pageUrl}\n  Playlist:     ${origin.playlistUrl}\n  Metrics:      ${new URL('metrics', origin.url).href}\n\n`,
+    `\n  Player page:  ${origin.pageUrl}\n  Playlist:     ${origin.playlistUrl}\n  Metrics:      ${new URL('metrics', origin.url).href}\n  Dashboard:    ${new URL('dashboard', origin.url).href}\n\n`,
   )
   const shutdown = (): void => {
     logger.info('stopping')
