@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { closeServer } from './live-upstream.js'
 
 export class FolderUpstream {
   /** Segment file names answered with 404. */
@@ -38,8 +39,6 @@ export class FolderUpstream {
   async kill(): Promise<void> {
     const server = this.server
     this.server = null
-    if (!server) return
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
+    await closeServer(server)
   }
 }

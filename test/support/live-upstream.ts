@@ -1,6 +1,13 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+/** Closes a test server and every connection still open on it (a dead upstream, not a draining one). */
+export async function closeServer(server: Server | null): Promise<void> {
+  if (!server) return
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+}
+
 /** The bytes of upstream segment `n`: unique per number, so a test can tell which one the origin serves. */
 export function payload(n: number): Buffer {
   const head = Buffer.from(`upstream segment ${n}\n`)
@@ -69,9 +76,7 @@ export class LiveUpstream {
   async kill(): Promise<void> {
     const server = this.server
     this.server = null
-    if (!server) return
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
+    await closeServer(server)
   }
 
   async stop(): Promise<void> {

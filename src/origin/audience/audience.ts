@@ -5,7 +5,7 @@ import { AudienceMetrics, type ReportResult } from './audience-metrics.js'
 import type { AudienceConfig } from './config.js'
 import type { RefusalReason } from './report-check.js'
 import type { Split } from '../../protocol/audience-summary.js'
-import { emptyTotals, SplitTotals } from './split-totals.js'
+import { emptyTotals, shareOf, SplitTotals } from './split-totals.js'
 
 /** What the origin remembers of one reporting page: its last accepted report and when it came. */
 interface Session {
@@ -78,9 +78,7 @@ export class Audience {
 
   /** Share of segment bytes from peers over all counted reports (0 before any byte). */
   share(): number {
-    const all = this.splits.sum()
-    const total = all.bytesFromPeers + all.bytesFromHttp
-    return total === 0 ? 0 : all.bytesFromPeers / total
+    return shareOf(this.splits.sum()) ?? 0
   }
 
   /** Everything counted so far, and the split by rendition and by path with the viewers in each now. */
