@@ -20,7 +20,7 @@ export async function startBenchOrigin(dir: string): Promise<Origin> {
 
 /** Bytes the origin served so far, by kind, read from its prom-client counter (what /metrics shows). */
 export async function servedBytes(origin: Origin): Promise<ServedBytes> {
-  const out: ServedBytes = { playlist: 0, segment: 0, torrent: 0, asset: 0, page: 0 }
+  const out: ServedBytes = { playlist: 0, segment: 0, torrent: 0, asset: 0, part: 0, page: 0 }
   for (const value of (await origin.metrics.bytesServed.get()).values) {
     const kind = value.labels.kind as ServedKind | undefined
     if (kind && kind in out) out[kind] = value.value

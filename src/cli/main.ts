@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve, type ServeFlags } from './serve.js'
 
 function positiveInt(value: string): number {
@@ -39,6 +39,7 @@ Examples:
   live-torrent serve ./vod --loop --window 5           a finished folder, looped as live
   live-torrent serve https://example.com/live/master.m3u8
   live-torrent serve movie.mp4 --port 9000             a video file, packaged live by ffmpeg
+  live-torrent serve https://example.com/ll.m3u8 --low-latency off   an LL-HLS feed as plain HLS
   live-torrent serve ./hls --public-url https://cdn.example.com/live/ --tracker wss://tracker.example.com`
 
 const program = new Command()
@@ -62,6 +63,11 @@ const serveCommand = program
   .option('--cors <origin>', 'Access-Control-Allow-Origin: *, an origin, or a comma-separated list', '*')
   .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
   .option('--min-swarm <viewers>', 'privacy: P2P only once this many viewers watch (no address reaches a peer before)', positiveInt, 1)
+  .addOption(
+    new Option('--low-latency <mode>', 'LL-HLS sources: on passes parts and blocking reload through, off converts to plain HLS')
+      .choices(['on', 'off'])
+      .default('on'),
+  )
   .addHelpText('after', EXAMPLES)
   .action((source: string | undefined, flags: Omit<ServeFlags, 'trackers' | 'builtinTracker'>) =>
     serve(source, { ...flags, trackers: trackerChoice.extra, builtinTracker: trackerChoice.builtin }),

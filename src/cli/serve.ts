@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress'
 import { pino, type Logger } from 'pino'
+import type { LowLatencyMode } from '../origin/low-latency/tags.js'
 import { Origin } from '../origin/origin.js'
 import { describeSource, resolveSource } from '../origin/sources/resolve.js'
 
@@ -17,6 +18,7 @@ export interface ServeFlags {
   ffmpeg?: string
   /** Privacy: relay WebRTC offers only in swarms of at least this many viewers. */
   minSwarm: number
+  lowLatency: LowLatencyMode
 }
 
 /** `live-torrent serve`: starts an origin, prints where to watch it, stops cleanly on Ctrl-C. */
@@ -42,6 +44,7 @@ export async function serve(source: string | undefined, flags: ServeFlags): Prom
         cors: flags.cors,
         ffmpegPath: flags.ffmpeg,
         tracker: { minSwarm: flags.minSwarm },
+        lowLatency: flags.lowLatency,
       },
       { logger, onProgress: (done, total) => progress.update(done, total) },
     )

@@ -1,14 +1,18 @@
 import type { Links } from './http/links.js'
+import type { BlockingReload } from './low-latency/edge.js'
+import type { PartSource } from './low-latency/tags.js'
 import type { PublishedSegment } from './playlist/published.js'
 
 /** What an origin path names. Everything served comes from this map: nothing is looked up on disk by URL. */
 export type Resource =
   /** `render` returns null while the playlist is not ready to be served (a VOD still being hashed). */
-  | { kind: 'playlist'; render: (links: Links) => string | null }
+  | { kind: 'playlist'; render: (links: Links) => string | null; reload?: BlockingReload }
   | { kind: 'segment'; segment: PublishedSegment }
   | { kind: 'torrent'; segment: PublishedSegment }
   /** Bytes proxied from upstream on request (init segments, keys, byte-range resources). */
   | { kind: 'proxy'; url: string; contentType: string; segments: () => readonly PublishedSegment[] }
+  /** An LL-HLS part (or a hinted one): where it lives upstream, once it is listed there (null: not in time). */
+  | { kind: 'part'; contentType: string; whenListed: () => Promise<PartSource | null> }
 
 export interface CatalogEvents {
   /** The last published copy of an infohash is gone: its swarm can be pruned. */
@@ -30,6 +34,10 @@ export class Catalog {
 
   set(path: string, resource: Resource): void {
     this.resources.set(path, resource)
+  }
+
+  delete(path: string): void {
+    this.resources.delete(path)
   }
 
   publishSegment(segment: PublishedSegment): void {

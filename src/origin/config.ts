@@ -1,5 +1,6 @@
 import type { TrackerConfig } from '../tracker/config.js'
 import type { AudienceConfig } from './audience/config.js'
+import { LOW_LATENCY_MODES, type LowLatencyMode } from './low-latency/tags.js'
 
 /** Everything an origin can be told, with every default written once, here. */
 export interface OriginConfig {
@@ -33,6 +34,11 @@ export interface OriginConfig {
   upstreamTimeoutMs: number
   /** Memory for segment bytes; beyond it the least recently used are re-read from the upstream on demand. */
   cacheBytes: number
+  /**
+   * LL-HLS sources: `on` passes parts, preload hints, rendition reports and blocking reload through under the
+   * origin's names; `off` converts to plain HLS (the LL tags stripped) for players or CDNs that cannot do LL-HLS.
+   */
+  lowLatency: LowLatencyMode
   /** ffmpeg binary for video-file sources; default: found on PATH. */
   ffmpegPath?: string
 }
@@ -52,9 +58,13 @@ export const DEFAULT_CONFIG: OriginConfig = {
   segmentAttempts: 3,
   upstreamTimeoutMs: 10_000,
   cacheBytes: 512 * 1024 * 1024,
+  lowLatency: 'on',
 }
 
 export function withDefaults(partial: Partial<OriginConfig>): OriginConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined))
-  return { ...DEFAULT_CONFIG, ...defined }
+  const config = { ...DEFAULT_CONFIG, ...defined }
+  if (!LOW_LATENCY_MODES.includes(config.lowLatency))
+    throw new Error(`lowLatency must be one of ${LOW_LATENCY_MODES.join(', ')}, got ${JSON.stringify(config.lowLatency)}`)
+  return config
 }

@@ -6,6 +6,8 @@ import { rewriteMaster } from './playlist/master.js'
 import { isMasterPlaylist, parseMasterPlaylist, assertHls } from './playlist/parse.js'
 import { ProxiedAssets } from './proxied-assets.js'
 import { Rendition } from './rendition.js'
+import { RenditionReports } from './low-latency/rendition-reports.js'
+import type { LowLatencyMode } from './low-latency/tags.js'
 
 export interface FeedOptions {
   /** The entry playlist: a `file:` URL (folder sources) or an `http(s):` URL. */
@@ -15,6 +17,8 @@ export interface FeedOptions {
   windowSegments: number
   segmentAttempts: number
   fetchConcurrency: number
+  /** Pass LL-HLS through (`on`) or convert it to plain HLS (`off`). */
+  lowLatency: LowLatencyMode
 }
 
 /** The path every feed is served under, master or media. */
@@ -29,7 +33,8 @@ type Ingest = PlaylistIngest | LoopIngest
 export class Feed {
   private readonly renditions: Rendition[] = []
   private readonly ingests: Ingest[] = []
-  private readonly renderCache = new WeakMap<Rendition, { key: string; version: number; text: string }>()
+  private readonly renderCache = new WeakMap<Rendition, { key: string; version: string; text: string }>()
+  private readonly reports: RenditionReports
   private readyFlag = false
   private resolveReady!: () => void
   /** Resolves when serving may start: every rendition has segments (live) or is fully hashed (VOD). */
@@ -39,7 +44,9 @@ export class Feed {
   constructor(
     private readonly ctx: OriginContext,
     private readonly options: FeedOptions,
-  ) {}
+  ) {
+    this.reports = new RenditionReports(this.renditions, ctx.logger)
+  }
 
   /** Reads the entry playlist and starts ingesting. Throws with a clear message when the entry is unusable. */
   async start(): Promise<void> {
@@ -48,7 +55,8 @@ export class Feed {
     assertHls(text, url)
     if (isMasterPlaylist(text)) this.setUpMaster(text, base)
     else this.addRendition(url, '', ENTRY_PATH)
-    this.ctx.catalog.set(ENTRY_PATH, { kind: 'playlist', render: (links) => this.renderEntry(links) })
+    const reload = this.masterText === null ? this.renditions[0]!.lowLatency : undefined
+    this.ctx.catalog.set(ENTRY_PATH, { kind: 'playlist', render: (links) => this.renderEntry(links), reload })
     await this.startIngests()
   }
 
@@ -63,10 +71,15 @@ export class Feed {
 
   private addRendition(upstreamUrl: string, dir: string, playlistPath: string): void {
     const { catalog } = this.ctx
-    const rendition = new Rendition(dir, playlistPath, upstreamUrl, this.options.windowSegments, catalog, this.ctx.logger)
+    const { windowSegments, lowLatency } = this.options
+    const rendition = new Rendition(dir, playlistPath, upstreamUrl, windowSegments, catalog, this.ctx.logger, lowLatency)
     this.renditions.push(rendition)
     if (playlistPath !== ENTRY_PATH) {
-      catalog.set(playlistPath, { kind: 'playlist', render: (links) => (this.readyFlag ? this.renderMedia(rendition, links) : null) })
+      catalog.set(playlistPath, {
+        kind: 'playlist',
+        render: (links) => (this.readyFlag ? this.renderMedia(rendition, links) : null),
+        reload: rendition.lowLatency,
+      })
     }
   }
 
@@ -111,9 +124,14 @@ export class Feed {
 
   private renderMedia(rendition: Rendition, links: Links): string {
     const cached = this.renderCache.get(rendition)
-    const version = rendition.window.version
+    // Rendition reports follow the other renditions' edges too.
+    const version = `${rendition.window.version}/${this.renditions.map((r) => r.lowLatency.version).join(',')}`
     if (cached && cached.key === links.key && cached.version === version) return cached.text
-    const text = rendition.window.render((segment) => links.magnetFor(segment))
+    const edge = rendition.lowLatency
+    const lowLatency = edge.servesParts
+      ? { partHorizonSeconds: 3 * edge.targetDuration, trailer: [...edge.trailerLines(), ...this.reports.lines(rendition)] }
+      : undefined
+    const text = rendition.window.render((segment) => links.magnetFor(segment), lowLatency)
     this.renderCache.set(rendition, { key: links.key, version, text })
     return text
   }

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
-export type ServedKind = 'playlist' | 'segment' | 'torrent' | 'asset' | 'page'
-export type UpstreamErrorKind = 'playlist' | 'segment' | 'asset'
+export type ServedKind = 'playlist' | 'segment' | 'torrent' | 'asset' | 'part' | 'page'
+export type UpstreamErrorKind = 'playlist' | 'segment' | 'asset' | 'part'
 
 /** The origin's Prometheus metrics, in a registry of its own so that several origins can run in one process. */
 export class OriginMetrics {

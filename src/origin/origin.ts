@@ -81,6 +81,7 @@ export class Origin {
         windowSegments: config.windowSegments,
         segmentAttempts: config.segmentAttempts,
         fetchConcurrency: config.fetchConcurrency,
+        lowLatency: config.lowLatency,
       })
       await feed.start().catch(async (err: unknown) => {
         await source.close()

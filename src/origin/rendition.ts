@@ -4,7 +4,9 @@ import { ProxiedAssets } from './proxied-assets.js'
 import { extensionOf } from './playlist/content-type.js'
 import { rewriteUriAttribute } from './playlist/lines.js'
 import { MediaWindow, tagName } from './playlist/media-window.js'
-import type { UpstreamSegment } from './playlist/parse.js'
+import type { MediaPlaylist, UpstreamSegment } from './playlist/parse.js'
+import { LowLatencyEdge } from './low-latency/edge.js'
+import type { LowLatencyMode } from './low-latency/tags.js'
 import type { PublishedSegment } from './playlist/published.js'
 import type { SegmentTorrent } from './torrent/segment-torrent.js'
 
@@ -15,6 +17,8 @@ import type { SegmentTorrent } from './torrent/segment-torrent.js'
  */
 export class Rendition {
   readonly window: MediaWindow
+  /** Parts, preload hint and blocking reload of an LL-HLS upstream (RFC 8216bis). */
+  readonly lowLatency: LowLatencyEdge
   private readonly assets: ProxiedAssets
   /** Where the playlist was last read from after redirects: the base of relative URIs in its tags. */
   baseUrl: string
@@ -28,6 +32,7 @@ export class Rendition {
     maxSegments: number | null,
     private readonly catalog: Catalog,
     private readonly logger?: Logger,
+    lowLatencyMode: LowLatencyMode = 'on',
   ) {
     this.baseUrl = upstreamUrl
     this.window = new MediaWindow({
@@ -35,6 +40,15 @@ export class Rendition {
       onRetire: (segment, graceMs) => this.catalog.retireSegment(segment, graceMs),
     })
     this.assets = new ProxiedAssets(dir, catalog, (name) => this.window.segments.filter((segment) => segment.uri === name))
+    this.lowLatency = new LowLatencyEdge({ mode: lowLatencyMode, dir, catalog, window: this.window, logger })
+  }
+
+  /**
+   * Serves the header of an upstream playlist, minus the tags the window writes itself and the LL-HLS tags the
+   * origin does not do. `live`: the origin follows a live upstream (a loop or a VOD has no live edge to serve parts of).
+   */
+  setHeader(doc: MediaPlaylist, live: boolean, dropTags: string[]): void {
+    this.window.setHeader(this.lowLatency.header(doc, live), dropTags)
   }
 
   segmentName(sequence: number, upstreamUrl: string): string {
@@ -72,11 +86,20 @@ export class Rendition {
     const range = upstream.byteRange
     // A byte-range segment keeps naming its resource (with the BYTERANGE tag); its exact bytes are at `path`.
     const uri = range ? this.assets.name(upstream.url, '.ts') : segmentName
+    // Parts go under the origin's own names (or away, when not served); an unusable part line is left out.
+    const partLines = this.lowLatency.partLines(upstream.sequence)
+    let partsPlaced = false
     const tags = upstream.tags
       .filter((tag) => tag.name !== 'EXT-X-DISCONTINUITY' && tag.name !== 'EXT-X-ENDLIST')
-      .map((tag) =>
-        tag.name === 'EXT-X-BYTERANGE' && range ? `#EXT-X-BYTERANGE:${range.length}@${range.offset}` : this.rewriteTag(tag.raw),
-      )
+      .flatMap((tag) => {
+        if (tag.name === 'EXT-X-PART') {
+          if (partsPlaced) return []
+          partsPlaced = true
+          return partLines
+        }
+        if (tag.name === 'EXT-X-BYTERANGE' && range) return [`#EXT-X-BYTERANGE:${range.length}@${range.offset}`]
+        return [this.rewriteTag(tag.raw)]
+      })
     return {
       sequence,
       duration: upstream.duration,
@@ -96,6 +119,7 @@ export class Rendition {
   publish(segment: PublishedSegment): void {
     this.catalog.publishSegment(segment)
     this.window.publish(segment)
+    this.lowLatency.changed()
     this.logger?.debug({ path: segment.path, infoHash: segment.torrent.infoHash, bytes: segment.torrent.length }, 'segment published')
   }
 }

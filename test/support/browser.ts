@@ -26,6 +26,10 @@ export interface PlaybackReport {
   startupMs: number
   /** hls.latency at the end for a live playlist, null for VOD (or if no playlist was ever loaded). */
   latencySeconds: number | null
+  /** LL-HLS parts hls.js loaded (their URLs). */
+  partUrls: string[]
+  /** Requests the page made that were answered 404. */
+  notFoundUrls: string[]
 }
 
 export interface PlayOptions {
@@ -33,6 +37,8 @@ export interface PlayOptions {
   seconds: number
   /** Give up (and report what happened so far) after this long. Default: seconds * 1000 + 20 s. */
   timeoutMs?: number
+  /** hls.js `lowLatencyMode` (its own default is on; the harness's is off unless a test asks). */
+  lowLatencyMode?: boolean
 }
 
 // Flags from DESIGN.md "Known traps": --no-sandbox because tests run as root, the mDNS feature off so WebRTC
@@ -80,6 +86,7 @@ interface PageState {
   waitingAfterStart: number
   fatal: string[]
   fragUrls: string[]
+  partUrls: string[]
   levels: number
   audioTracks: number
   live: boolean | null
@@ -91,7 +98,7 @@ interface PageState {
 const PAGE_SCRIPT = `
 const s = window.__harness = {
   startedAt: 0, playingAt: -1, startTime: null, currentTime: 0, waitingAfterStart: 0,
-  fatal: [], fragUrls: [], levels: 0, audioTracks: 0, live: null, latency: 0,
+  fatal: [], fragUrls: [], partUrls: [], levels: 0, audioTracks: 0, live: null, latency: 0,
 };
 const video = document.querySelector('video');
 video.addEventListener('playing', () => {
@@ -115,10 +122,10 @@ window.__refresh = () => {
   s.latency = hls.latency || 0;
   return s;
 };
-window.__start = (url) => {
+window.__start = (url, lowLatencyMode) => {
   if (!Hls.isSupported()) { s.fatal.push('Hls.isSupported() is false (no MSE?)'); return; }
-  const hls = window.__hls = new Hls({ lowLatencyMode: false });
-  hls.on(Hls.Events.FRAG_LOADED, (_e, d) => { s.fragUrls.push(d.frag.url); });
+  const hls = window.__hls = new Hls({ lowLatencyMode });
+  hls.on(Hls.Events.FRAG_LOADED, (_e, d) => { if (d.part) s.partUrls.push(d.part.url); else s.fragUrls.push(d.frag.url); });
   hls.on(Hls.Events.ERROR, (_e, d) => {
     if (!d.fatal) return;
     const code = d.response && d.response.code ? ' HTTP ' + d.response.code : '';
@@ -170,7 +177,7 @@ async function waitForPlayback(page: Page, seconds: number, timeoutMs: number): 
   }
 }
 
-function toReport(s: PageState, extraErrors: string[]): PlaybackReport {
+function toReport(s: PageState, extraErrors: string[], notFoundUrls: string[]): PlaybackReport {
   return {
     playedSeconds: s.startTime === null ? 0 : Math.max(0, s.currentTime - s.startTime),
     stalls: s.waitingAfterStart,
@@ -181,6 +188,8 @@ function toReport(s: PageState, extraErrors: string[]): PlaybackReport {
     audioTracks: s.audioTracks,
     startupMs: s.playingAt < 0 ? -1 : Math.round(s.playingAt),
     latencySeconds: s.live ? s.latency : null,
+    partUrls: s.partUrls,
+    notFoundUrls,
   }
 }
 
@@ -191,12 +200,17 @@ export async function playWithHlsJs(browser: Browser, playlistUrl: string, opts:
   try {
     const page = await context.newPage()
     const pageErrors: string[] = []
+    const notFound: string[] = []
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
+    page.on('response', (response) => response.status() === 404 && notFound.push(response.url()))
     await page.goto(await routeHarness(page, playlistUrl))
-    await page.evaluate((url) => (window as unknown as { __start(u: string): void }).__start(url), playlistUrl)
+    await page.evaluate(
+      ([url, lowLatency]) => (window as unknown as { __start(u: string, l: boolean): void }).__start(url, lowLatency),
+      [playlistUrl, opts.lowLatencyMode ?? false] as const,
+    )
     const timedOut = await waitForPlayback(page, opts.seconds, timeoutMs)
     const state = await readState(page)
-    return toReport(state, [...pageErrors, ...(timedOut ? [timedOut] : [])])
+    return toReport(state, [...pageErrors, ...(timedOut ? [timedOut] : [])], notFound)
   } finally {
     await context.close()
   }

@@ -7,6 +7,8 @@ import type { PublishedSegment } from '../playlist/published.js'
 import { UpstreamError } from '../upstream.js'
 import type { Links } from './links.js'
 import { sendBytes } from './send.js'
+import { holdForReload } from './blocking-reload.js'
+import { byteRangeOf } from '../low-latency/tags.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
@@ -21,18 +23,32 @@ export async function serveResource(
 ): Promise<void> {
   switch (resource.kind) {
     case 'playlist':
-      return servePlaylist(ctx, resource.render(links), request, reply)
+      return servePlaylist(ctx, resource, links, request, reply)
     case 'segment':
       return serveSegment(ctx, resource.segment, path, request, reply)
     case 'torrent':
       return serveTorrent(ctx, resource.segment, links, request, reply)
     case 'proxy':
       return serveProxy(ctx, resource, path, request, reply)
+    case 'part':
+      return servePart(ctx, resource, path, request, reply)
   }
 }
 
-function servePlaylist(ctx: OriginContext, text: string | null, request: FastifyRequest, reply: FastifyReply): void {
+async function servePlaylist(
+  ctx: OriginContext,
+  resource: Extract<Resource, { kind: 'playlist' }>,
+  links: Links,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   reply.header('cache-control', 'no-cache')
+  const held = resource.reload ? await holdForReload(resource.reload, request, reply) : { ok: true as const }
+  if (!held.ok) {
+    reply.code(held.status).type('text/plain').send(`${held.reason}\n`)
+    return
+  }
+  const text = resource.render(links)
   if (text === null) {
     reply.code(503).header('retry-after', '2').type('text/plain').send('playlist not ready yet: its segments are still being hashed\n')
     return
@@ -64,6 +80,36 @@ function serveTorrent(ctx: OriginContext, segment: PublishedSegment, links: Link
   reply.type('application/x-bittorrent').header('cache-control', 'public, max-age=3600').header('vary', 'host')
   if (request.method !== 'HEAD') ctx.metrics.served('torrent', file.length)
   reply.send(Buffer.from(file))
+}
+
+/** An LL-HLS part: answered once the upstream lists it (a hinted part waits), from the asset cache. */
+async function servePart(
+  ctx: OriginContext,
+  resource: Extract<Resource, { kind: 'part' }>,
+  path: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const source = await resource.whenListed()
+  if (!source) {
+    reply.code(404).type('text/plain').send('part not listed by the upstream (in time)\n')
+    return
+  }
+  let bytes: Uint8Array
+  try {
+    bytes = await ctx.assets.get(source.url, byteRangeOf(source))
+  } catch (err) {
+    ctx.metrics.upstreamError('part')
+    const status = err instanceof UpstreamError && err.status === 404 ? 404 : 502
+    ctx.logger.warn({ path, url: source.url }, `part failed: ${(err as Error).message}`)
+    reply
+      .code(status)
+      .type('text/plain')
+      .send(status === 404 ? 'not found upstream\n' : 'upstream unavailable\n')
+    return
+  }
+  reply.type(resource.contentType).header('cache-control', 'public, max-age=60')
+  ctx.metrics.served('part', sendBytes(request, reply, bytes))
 }
 
 type ProxyResource = Extract<Resource, { kind: 'proxy' }>

@@ -36,10 +36,7 @@ export class LoopIngest {
     if (doc.segments.length === 0) throw new Error(`${url}: nothing to loop, the playlist lists no segment`)
     this.rendition.window.setMaxSegments(this.options.windowSegments)
     // PLAYLIST-TYPE:VOD would be a lie once the playlist slides.
-    this.rendition.window.setHeader(
-      doc.header.map((tag) => tag.raw),
-      ['EXT-X-PLAYLIST-TYPE'],
-    )
+    this.rendition.setHeader(doc, false, ['EXT-X-PLAYLIST-TYPE'])
     this.items = await this.loadAll(doc)
   }
 

@@ -1,5 +1,6 @@
 import { basename } from 'node:path'
 import type { OriginContext } from '../context.js'
+import { attribute } from '../playlist/lines.js'
 import { parseMediaPlaylist, type MediaPlaylist, type UpstreamSegment } from '../playlist/parse.js'
 import type { Rendition } from '../rendition.js'
 import { Backoff } from './backoff.js'
@@ -17,6 +18,8 @@ export interface IngestOptions {
 let bodyIds = 0
 /** Reloads of one upstream playlist at most this often (ms). */
 const MIN_RELOAD_MS = 250
+/** The same for an LL-HLS upstream that does not block: parts are a fraction of a second long. */
+const MIN_PART_RELOAD_MS = 100
 
 /**
  * Follows one upstream media playlist (a file a packager rewrites, or a remote URL) and publishes its segments,
@@ -25,12 +28,26 @@ const MIN_RELOAD_MS = 250
  */
 export class PlaylistIngest {
   private readonly loader: SegmentLoader
+  /** The last upstream segment published or given up on; the LL edge starts after it. */
+  private get lastUpstream(): { sequence: number; id: string } | null {
+    return this.last
+  }
+
+  private set lastUpstream(value: { sequence: number; id: string }) {
+    this.last = value
+    this.rendition.lowLatency.passed(value.sequence)
+  }
+
   private readonly backoff = new Backoff()
   private readonly pending = new Map<number, Promise<LoadedSegment | Error>>()
   private readonly failures = new Map<number, number>()
   private lastText = ''
   private headerKey = ''
-  private lastUpstream: { sequence: number; id: string } | null = null
+  private last: { sequence: number; id: string } | null = null
+  /** The upstream holds `_HLS_msn`/`_HLS_part` reloads until that part exists (RFC 8216bis 6.2.5.2). */
+  private upstreamBlocks = false
+  /** Where the next blocking reload asks the upstream to wait for, when it blocks and serves parts. */
+  private nextPart: { msn: number; part: number } | null = null
   private nextSequence: number | null = null
   private forceDiscontinuity = false
   private targetDuration = 2
@@ -77,8 +94,7 @@ export class PlaylistIngest {
     try {
       const changed = await this.refresh()
       this.backoff.succeed()
-      // At least MIN_RELOAD_MS: a tiny target duration must not turn the reloads into a busy loop on the upstream.
-      delay = Math.max(MIN_RELOAD_MS, (changed ? this.targetDuration : this.targetDuration / 2) * 1000)
+      delay = this.reloadDelayMs(changed)
     } catch (err) {
       delay = this.backoff.fail()
       this.ctx.metrics.upstreamError('playlist')
@@ -89,8 +105,31 @@ export class PlaylistIngest {
     if (!this.stopped && !this.rendition.window.isEnded) this.schedule(delay)
   }
 
+  /**
+   * A plain upstream is re-read every target duration, half of it when nothing changed (RFC 8216 6.3.4), and never
+   * faster than MIN_RELOAD_MS, so that a tiny target duration cannot turn the reloads into a busy loop. An LL-HLS
+   * upstream that blocks is asked again at once (it answers when the next part exists); one that does not is polled
+   * at half the part target.
+   */
+  private reloadDelayMs(changed: boolean): number {
+    if (this.rendition.lowLatency.servesParts) {
+      if (changed && this.upstreamBlocks) return 0
+      return Math.max(MIN_PART_RELOAD_MS, (this.rendition.lowLatency.partTarget / 2) * 1000)
+    }
+    return Math.max(MIN_RELOAD_MS, (changed ? this.targetDuration : this.targetDuration / 2) * 1000)
+  }
+
+  private reloadUrl(): string {
+    const next = this.upstreamBlocks && this.rendition.lowLatency.servesParts ? this.nextPart : null
+    if (!next) return this.rendition.upstreamUrl
+    const url = new URL(this.rendition.upstreamUrl)
+    url.searchParams.set('_HLS_msn', String(next.msn))
+    url.searchParams.set('_HLS_part', String(next.part))
+    return url.href
+  }
+
   private async refresh(): Promise<boolean> {
-    const { text, url: base } = await this.ctx.upstream.playlist(this.rendition.upstreamUrl)
+    const { text, url: base } = await this.ctx.upstream.playlist(this.reloadUrl())
     if (text === this.lastText && this.failures.size === 0) return false
     this.rendition.baseUrl = base
     const doc = parseMediaPlaylist(text, base)
@@ -98,6 +137,8 @@ export class PlaylistIngest {
     if (this.nextSequence === null) this.init(doc)
     else this.updateHeader(doc)
     this.detectRestart(doc)
+    this.rendition.lowLatency.observe(doc)
+    this.nextPart = nextUpstreamPart(doc)
     const published = await this.ingest(doc)
     this.discardStale(doc)
     if (doc.endList && this.isComplete(doc)) this.finish()
@@ -124,8 +165,10 @@ export class PlaylistIngest {
     const key = header.join('\n')
     if (key === this.headerKey) return
     this.headerKey = key
+    const control = doc.header.find((tag) => tag.name === 'EXT-X-SERVER-CONTROL')?.value ?? ''
+    this.upstreamBlocks = attribute(control, 'CAN-BLOCK-RELOAD') === 'YES'
     // A windowed live playlist must not claim to be an EVENT playlist (those never drop segments).
-    this.rendition.window.setHeader(header, this.vod ? [] : ['EXT-X-PLAYLIST-TYPE'])
+    this.rendition.setHeader(doc, !this.vod, this.vod ? [] : ['EXT-X-PLAYLIST-TYPE'])
   }
 
   /** A packager restart numbers from 0 again, or a known number names other content: continue after a discontinuity. */
@@ -247,6 +290,13 @@ export class PlaylistIngest {
     this.ctx.metrics.playlistUpdates.inc()
     this.resolveReady()
   }
+}
+
+/** The part after the last one an upstream playlist lists: what a blocking reload waits for. */
+function nextUpstreamPart(doc: MediaPlaylist): { msn: number; part: number } {
+  const last = doc.segments.at(-1)
+  const msn = last ? last.sequence + 1 : doc.mediaSequence
+  return { msn, part: doc.trailer.filter((tag) => tag.name === 'EXT-X-PART').length }
 }
 
 function identity(segment: UpstreamSegment): string {

@@ -91,25 +91,39 @@ export class MediaWindow {
     }
   }
 
-  /** Renders the playlist; `magnetFor` gives each segment's magnet URI for the requesting host. */
-  render(magnetFor: (segment: PublishedSegment) => string): string {
+  /**
+   * Renders the playlist; `magnetFor` gives each segment's magnet URI for the requesting host. With `lowLatency`,
+   * the segments that end within `partHorizonSeconds` of the live edge keep their EXT-X-PART lines (RFC 8216bis
+   * lets older parts go), and `trailer` (the edge's parts, hint, rendition reports) follows the last segment.
+   */
+  render(magnetFor: (segment: PublishedSegment) => string, lowLatency?: { partHorizonSeconds: number; trailer: string[] }): string {
     const first = this.entries[0]
     const out = ['#EXTM3U', ...this.header, `#EXT-X-MEDIA-SEQUENCE:${first?.sequence ?? 0}`]
     if (this.discontinuitySequence > 0) out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`)
-    this.entries.forEach((entry, index) => renderSegment(out, entry, index === 0, magnetFor(entry)))
+    const partsFrom = lowLatency ? this.firstWithParts(lowLatency.partHorizonSeconds) : Infinity
+    this.entries.forEach((entry, index) => renderSegment(out, entry, index === 0, magnetFor(entry), index >= partsFrom))
+    if (lowLatency) out.push(...lowLatency.trailer)
     if (this.ended) out.push('#EXT-X-ENDLIST')
     return out.join('\n') + '\n'
   }
+
+  /** Index of the first segment that ends within `horizonSeconds` of the end of the window. */
+  private firstWithParts(horizonSeconds: number): number {
+    let after = 0
+    let index = this.entries.length
+    while (index > 0 && after < horizonSeconds) after += this.entries[--index]!.duration
+    return index
+  }
 }
 
-function renderSegment(out: string[], entry: PublishedSegment, heads: boolean, magnet: string): void {
+function renderSegment(out: string[], entry: PublishedSegment, heads: boolean, magnet: string, withParts: boolean): void {
   if (heads) {
     const own = new Set(entry.tags.map(tagName))
     if (entry.mapLine && !own.has('EXT-X-MAP')) out.push(entry.mapLine)
     if (entry.keyLine && !own.has('EXT-X-KEY')) out.push(entry.keyLine)
   }
   if (entry.discontinuity) out.push('#EXT-X-DISCONTINUITY')
-  out.push(...entry.tags, formatMagnetLine(magnet), entry.uri)
+  out.push(...(withParts ? entry.tags : entry.tags.filter((tag) => !tag.startsWith('#EXT-X-PART:'))), formatMagnetLine(magnet), entry.uri)
 }
 
 export function tagName(raw: string): string {

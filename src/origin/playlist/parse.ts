@@ -38,6 +38,8 @@ export interface MediaPlaylist {
   /** Tags before the first segment (EXT-X-VERSION, EXT-X-TARGETDURATION, unknown tags...). */
   header: Extract<PlaylistLine, { kind: 'tag' }>[]
   segments: UpstreamSegment[]
+  /** Tags after the last segment's URI: LL-HLS parts of the segment being written, preload hints, rendition reports. */
+  trailer: Extract<PlaylistLine, { kind: 'tag' }>[]
 }
 
 export interface MasterPlaylist {
@@ -123,10 +125,14 @@ export function parseMediaPlaylist(text: string, url: string): MediaPlaylist {
     playlistType: manifest.playlistType,
     header,
     segments,
+    trailer: pending,
   }
 }
 
-/** Tags that belong to the following segment even when they come before the first one. */
+/**
+ * Tags that belong to the following segment even when they come before the first one, and the LL-HLS tags that end
+ * a playlist (hints, rendition reports): never header tags, even in a playlist with no segment yet.
+ */
 const SEGMENT_TAGS = new Set([
   'EXTINF',
   'EXT-X-BYTERANGE',
@@ -140,6 +146,9 @@ const SEGMENT_TAGS = new Set([
   'EXT-X-CUE-OUT',
   'EXT-X-CUE-IN',
   'EXT-X-CUE-OUT-CONT',
+  'EXT-X-PART',
+  'EXT-X-PRELOAD-HINT',
+  'EXT-X-RENDITION-REPORT',
 ])
 
 function isSegmentTag(name: string): boolean {
