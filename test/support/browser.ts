@@ -204,10 +204,10 @@ export async function playWithHlsJs(browser: Browser, playlistUrl: string, opts:
     page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`))
     page.on('response', (response) => response.status() === 404 && notFound.push(response.url()))
     await page.goto(await routeHarness(page, playlistUrl))
-    await page.evaluate(
-      ([url, lowLatency]) => (window as unknown as { __start(u: string, l: boolean): void }).__start(url, lowLatency),
-      [playlistUrl, opts.lowLatencyMode ?? false] as const,
-    )
+    await page.evaluate(([url, lowLatency]) => (window as unknown as { __start(u: string, l: boolean): void }).__start(url, lowLatency), [
+      playlistUrl,
+      opts.lowLatencyMode ?? false,
+    ] as const)
     const timedOut = await waitForPlayback(page, opts.seconds, timeoutMs)
     const state = await readState(page)
     return toReport(state, [...pageErrors, ...(timedOut ? [timedOut] : [])], notFound)

@@ -192,7 +192,8 @@ export class LowLatencyUpstream {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://upstream')
-    if (url.pathname === '/master.m3u8') return void res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(this.masterPlaylist())
+    if (url.pathname === '/master.m3u8')
+      return void res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl' }).end(this.masterPlaylist())
     const playlist = /^\/r(\d+)\/index\.m3u8$/.exec(url.pathname)
     if (playlist && Number(playlist[1]) < this.renditions) return this.servePlaylist(Number(playlist[1]), url, res)
     const segment = /^\/r\d+\/seg(\d+)\.ts$/.exec(url.pathname)
@@ -239,7 +240,11 @@ export class LowLatencyUpstream {
     const end = Math.min(bytes.length, wanted ?? bytes.length)
     const total = complete() ? String(bytes.length) : '*'
     res
-      .writeHead(206, { 'content-type': 'video/mp2t', 'content-range': `bytes ${start}-${end - 1}/${total}`, 'content-length': end - start })
+      .writeHead(206, {
+        'content-type': 'video/mp2t',
+        'content-range': `bytes ${start}-${end - 1}/${total}`,
+        'content-length': end - start,
+      })
       .end(bytes.subarray(start, end))
   }
 }

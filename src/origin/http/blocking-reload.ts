@@ -27,7 +27,11 @@ export async function holdForReload(reload: BlockingReload, request: FastifyRequ
   const held = await reload.waitFor(msn, part, timeoutMs, abort.signal)
   reply.raw.off('close', onClose)
   if (held) return { ok: true }
-  return { ok: false, status: 503, reason: `segment ${msn}${part === undefined ? '' : ` part ${part}`} did not appear within ${timeoutMs} ms` }
+  return {
+    ok: false,
+    status: 503,
+    reason: `segment ${msn}${part === undefined ? '' : ` part ${part}`} did not appear within ${timeoutMs} ms`,
+  }
 }
 
 /** RFC 8216bis: more than two segments past the last, or more than the Advance Part Limit of parts past the last part. */

@@ -4,7 +4,15 @@ import { attribute } from '../playlist/lines.js'
 import type { MediaWindow } from '../playlist/media-window.js'
 import type { MediaPlaylist } from '../playlist/parse.js'
 import { PartNames } from './part-names.js'
-import { formatAttributes, readPart, readPreloadHint, rewriteServerControl, type LowLatencyMode, type PartTag, type PreloadHint } from './tags.js'
+import {
+  formatAttributes,
+  readPart,
+  readPreloadHint,
+  rewriteServerControl,
+  type LowLatencyMode,
+  type PartTag,
+  type PreloadHint,
+} from './tags.js'
 
 export interface EdgeOptions {
   mode: LowLatencyMode
@@ -124,7 +132,8 @@ export class LowLatencyEdge implements BlockingReload {
         if (rewritten.value !== null) tags.push(`#EXT-X-SERVER-CONTROL:${rewritten.value}`)
       } else tags.push(tag.raw)
     }
-    if (this.active && !tags.some((raw) => raw.startsWith('#EXT-X-SERVER-CONTROL:'))) tags.push('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES')
+    if (this.active && !tags.some((raw) => raw.startsWith('#EXT-X-SERVER-CONTROL:')))
+      tags.push('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES')
     if (!this.active) removed.push(...lowLatencyTagsIn(doc))
     this.logRemovals(removed, doc.url)
     return tags
@@ -138,13 +147,18 @@ export class LowLatencyEdge implements BlockingReload {
     this.partsBySequence = new Map()
     for (const segment of doc.segments) {
       const parts = segment.tags.filter((tag) => tag.name === 'EXT-X-PART').map((tag) => read(tag.value))
-      this.partsBySequence.set(segment.sequence, parts.filter((part): part is PartTag => part !== null))
+      this.partsBySequence.set(
+        segment.sequence,
+        parts.filter((part): part is PartTag => part !== null),
+      )
     }
     this.segmentSequences = doc.segments.map((segment) => segment.sequence)
     const trailer = doc.trailer
     this.discontinuities = new Set(doc.segments.filter((segment) => segment.discontinuity).map((segment) => segment.sequence))
     if (trailer.some((tag) => tag.name === 'EXT-X-DISCONTINUITY')) this.discontinuities.add(Infinity)
-    this.trailerParts = trailer.flatMap((tag) => (tag.name === 'EXT-X-PART' ? [read(tag.value)] : [])).filter((p): p is PartTag => p !== null)
+    this.trailerParts = trailer
+      .flatMap((tag) => (tag.name === 'EXT-X-PART' ? [read(tag.value)] : []))
+      .filter((p): p is PartTag => p !== null)
     const hintTag = trailer.find((tag) => tag.name === 'EXT-X-PRELOAD-HINT')
     this.hint = hintTag ? readPreloadHint(hintTag.value ?? '', doc.url) : null
     this.reports = trailer.flatMap((tag) => {
@@ -256,7 +270,8 @@ export class LowLatencyEdge implements BlockingReload {
     if (key === this.loggedRemovals) return
     this.loggedRemovals = key
     if (removed.length === 0) return
-    const why = this.options.mode === 'off' ? 'low-latency is off' : 'the origin does not do them (delta updates) or the playlist is not live'
+    const why =
+      this.options.mode === 'off' ? 'low-latency is off' : 'the origin does not do them (delta updates) or the playlist is not live'
     this.options.logger?.info({ url, removed }, `removed LL-HLS tags: ${why}`)
   }
 }
