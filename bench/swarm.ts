@@ -20,7 +20,7 @@ import { buildReport, COLUMN_NOTES, flagsText, gitState, modeTable, viewerTable,
 import { updateResultsMd } from './swarm/results-md.js'
 import { runMode } from './swarm/run-mode.js'
 import { startSite } from './swarm/site.js'
-import { startLiveStream, waitForSegments } from './swarm/stream.js'
+import { DEFAULT_SEGMENT_SECONDS, startLiveStream, waitForSegments } from './swarm/stream.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (args.duration < lastViewerAt + 20)
     console.warn(`bench: the last viewer joins at ${lastViewerAt} s and gets less than 20 s of a ${args.duration} s run`)
   console.log(
-    `bench:swarm: ${args.viewers} viewers, ${args.duration} s per mode, stagger ${args.stagger} ms, modes ${args.modes.join(', ')}`,
+    `bench:swarm: ${args.viewers} viewers, ${args.duration} s per mode, stagger ${args.stagger} ms, ${args.segmentSeconds} s segments, modes ${args.modes.join(', ')}`,
   )
 
   const git = gitState()
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const built = spawnSync('npm', ['run', '--silent', 'build:browser'], { cwd: root, stdio: 'inherit' })
     if (built.status !== 0) throw new Error('npm run build:browser failed')
   }
-  const stream = await startLiveStream()
+  const stream = await startLiveStream(args.segmentSeconds)
   const site = await startSite(RECORDER_JS)
   const results: ModeResult[] = []
   try {
@@ -68,8 +68,9 @@ async function main(): Promise<void> {
   await writeJson(jsonPath, report)
   await writeChart(svgPath, report)
   // A copy per viewer count, so that an N=4 and an N=6 run can be looked at side by side.
-  await copyFile(jsonPath, join(outDir, `swarm-${args.viewers}v.json`))
-  await copyFile(svgPath, join(outDir, `swarm-${args.viewers}v.svg`))
+  const copyName = `swarm-${args.viewers}v${args.segmentSeconds === DEFAULT_SEGMENT_SECONDS ? '' : `-${args.segmentSeconds}s`}`
+  await copyFile(jsonPath, join(outDir, `${copyName}.json`))
+  await copyFile(svgPath, join(outDir, `${copyName}.svg`))
   if (args.writeResultsMd) await updateResultsMd(join(root, 'bench/RESULTS.md'), report)
 
   console.log(`\n${modeTable(results)}\n\n${viewerTable(results)}\n`)

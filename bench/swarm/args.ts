@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { MODE_NAMES, type ModeName } from './modes/index.js'
+import { DEFAULT_SEGMENT_SECONDS } from './stream.js'
 
 export interface BenchArgs {
   viewers: number
@@ -7,6 +8,8 @@ export interface BenchArgs {
   duration: number
   /** Milliseconds between two viewers' starts. */
   stagger: number
+  /** Length of the live stream's segments (s): 1 and 2 run the plain-HLS case close to the live edge. */
+  segmentSeconds: number
   modes: ModeName[]
   /** Rebuild dist/browser (npm run build:browser) before running. */
   build: boolean
@@ -61,6 +64,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     .option('-n, --viewers <n>', 'viewers per mode (separate browser contexts)', positiveInt(12), 4)
     .option('-d, --duration <seconds>', 'seconds each mode runs, from its first viewer on', positiveInt(3600), 90)
     .option('-s, --stagger <ms>', 'milliseconds between two viewers joining', nonNegativeInt, 4000)
+    .option('--segment-seconds <s>', 'segment length of the live stream (1 or 2: close to the live edge)', positiveInt(10), DEFAULT_SEGMENT_SECONDS)
     .option(
       '-m, --mode <mode>',
       `mode(s) to run, repeatable or comma-separated: http, live-torrent (= live-torrent-sw + live-torrent-loader), ` +
@@ -83,6 +87,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     viewers: number
     duration: number
     stagger: number
+    segmentSeconds: number
     mode?: ModeName[]
     build: boolean
     out: string
@@ -97,6 +102,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     viewers: opts.viewers,
     duration: opts.duration,
     stagger: opts.stagger,
+    segmentSeconds: opts.segmentSeconds,
     modes,
     build: opts.build,
     out: opts.out,

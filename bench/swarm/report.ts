@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { writeResults } from '../stats.js'
 import type { BenchArgs } from './args.js'
 import { DISAGREEMENT_LIMIT, type ModeResult, type Spread } from './metrics.js'
-import { STREAM_DESCRIPTION } from './stream.js'
+import { streamDescription } from './stream.js'
 
 export interface RunReport {
   command: string
@@ -142,7 +142,7 @@ export function buildReport(command: string, args: BenchArgs, modes: ModeResult[
       memoryGb: Math.round(Number(readMemTotalKb()) / 1024 / 1024),
       node: process.version,
     },
-    stream: STREAM_DESCRIPTION,
+    stream: streamDescription(args.segmentSeconds),
     args,
     versions: Object.fromEntries(
       ['hls.js', 'p2p-media-loader-core', 'p2p-media-loader-hlsjs', 'webtorrent', 'playwright-core'].map((p) => [p, versionOf(p)]),

@@ -1,22 +1,26 @@
 /**
- * bench/RESULTS.md: the latest tables of `npm run bench:swarm`, one section per viewer count (a run with
- * --viewers 6 replaces the 6-viewer section and keeps the others), with the exact command, the date and the
- * machine. Anything written below the `<!-- notes -->` line is kept as it is.
+ * bench/RESULTS.md: the latest tables of `npm run bench:swarm`, one section per viewer count and segment length
+ * (a run with --viewers 6 replaces the 6-viewer section and keeps the others), with the exact command, the date
+ * and the machine. Anything written below the `<!-- notes -->` line is kept as it is.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { SIM_BLOCK } from '../sim/results-md.js'
 import { COLUMN_NOTES, flagsText, modeTable, viewerTable, type RunReport } from './report.js'
+import { DEFAULT_SEGMENT_SECONDS } from './stream.js'
 
 const NOTES_MARK = '<!-- notes -->'
-const blockStart = (n: number) => `<!-- swarm:viewers=${n} -->`
-const blockEnd = (n: number) => `<!-- /swarm:viewers=${n} -->`
+/** `viewers=6` for the default segment length (the key older files have), `viewers=6,segment=2` otherwise. */
+const blockKey = ({ viewers, segmentSeconds }: RunReport['args']): string =>
+  segmentSeconds === DEFAULT_SEGMENT_SECONDS ? `viewers=${viewers}` : `viewers=${viewers},segment=${segmentSeconds}`
+const blockStart = (key: string) => `<!-- swarm:${key} -->`
+const blockEnd = (key: string) => `<!-- /swarm:${key} -->`
 
 function section(report: RunReport): string {
   const { machine, args } = report
   const flags = flagsText(report.modes)
   return [
-    blockStart(args.viewers),
-    `## ${args.viewers} viewers, ${args.duration} s per mode`,
+    blockStart(blockKey(args)),
+    `## ${args.viewers} viewers, ${args.segmentSeconds} s segments, ${args.duration} s per mode`,
     '',
     `- Command: \`${report.command}\``,
     `- Date: ${report.date}`,
@@ -34,7 +38,7 @@ function section(report: RunReport): string {
     flags.length
       ? flags.map((line) => `- ${line}`).join('\n')
       : '- No disagreement between origin-side and client-side counts over 5 points; no failed viewer.',
-    blockEnd(args.viewers),
+    blockEnd(blockKey(args)),
   ].join('\n')
 }
 
@@ -42,16 +46,18 @@ export async function updateResultsMd(path: string, report: RunReport): Promise<
   const old = await readFile(path, 'utf8').catch(() => '')
   const notesAt = old.indexOf(NOTES_MARK)
   const notes = notesAt >= 0 ? old.slice(notesAt) : `${NOTES_MARK}\n`
-  const blocks = new Map<number, string>()
-  for (const match of old.matchAll(/<!-- swarm:viewers=(\d+) -->[\s\S]*?<!-- \/swarm:viewers=\1 -->/g)) {
-    blocks.set(Number(match[1]), match[0])
+  const blocks = new Map<string, string>()
+  for (const match of old.matchAll(/<!-- swarm:(viewers=[\w=,]+) -->[\s\S]*?<!-- \/swarm:\1 -->/g)) {
+    blocks.set(match[1]!, match[0])
   }
-  blocks.set(report.args.viewers, section(report))
-  const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, text]) => text)
+  blocks.set(blockKey(report.args), section(report))
+  const ordered = [...blocks.entries()]
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([, text]) => text)
   const text = [
     '# Swarm benchmark results',
     '',
-    'Written by `npm run bench:swarm` (bench/swarm.ts): the latest run for each viewer count. Every mode plays the same live',
+    'Written by `npm run bench:swarm` (bench/swarm.ts): the latest run for each viewer count and segment length. Every mode plays the same live',
     'stream from a fresh origin with the same viewers and schedule; the JSON (bench/results/swarm.json) and the chart',
     '(bench/results/swarm.svg) of the last run hold every number.',
     '',

@@ -1,6 +1,6 @@
 /**
  * The live stream every mode plays: ffmpeg encodes a lavfi test pattern (testsrc2, moving, so every segment has
- * unique bytes) and a tone in real time to 640x360 H.264 + AAC at about 800 kbit/s, cut into 4 s MPEG-TS segments
+ * unique bytes) and a tone in real time to 640x360 H.264 + AAC at about 800 kbit/s, cut into 4 s MPEG-TS segments (or `--segment-seconds`)
  * by its HLS muxer in a temporary folder, which the origin watches like any live packager's output.
  * Measured on the 2-core bench machine: the encoder takes about 9 % of one core (1.8 s CPU per 20 s of stream),
  * so a live encode is cheaper than it looks and keeps every segment unique for as long as the bench runs.
@@ -11,10 +11,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findFfmpeg } from '../../src/origin/sources/ffmpeg.js'
 
-export const SEGMENT_SECONDS = 4
+/** The segment length a run uses unless `--segment-seconds` says otherwise. */
+export const DEFAULT_SEGMENT_SECONDS = 4
 const FPS = 25
-export const STREAM_DESCRIPTION =
-  '640x360 25 fps H.264 (x264 veryfast, 700 kbit/s) + AAC 64 kbit/s, 4 s MPEG-TS segments, live (ffmpeg -re)'
+
+export function streamDescription(segmentSeconds: number): string {
+  return `640x360 25 fps H.264 (x264 veryfast, 700 kbit/s) + AAC 64 kbit/s, ${segmentSeconds} s MPEG-TS segments, live (ffmpeg -re)`
+}
 
 export interface LiveStream {
   dir: string
@@ -24,8 +27,8 @@ export interface LiveStream {
   stop(): Promise<void>
 }
 
-function ffmpegArgs(): string[] {
-  const gop = String(FPS * SEGMENT_SECONDS)
+function ffmpegArgs(segmentSeconds: number): string[] {
+  const gop = String(FPS * segmentSeconds)
   return [
     ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'],
     ...['-re', '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${FPS}`],
@@ -33,15 +36,15 @@ function ffmpegArgs(): string[] {
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', gop, '-keyint_min', gop, '-sc_threshold', '0'],
     ...['-b:v', '700k', '-maxrate', '800k', '-bufsize', '1600k'],
     ...['-c:a', 'aac', '-b:a', '64k', '-ac', '2', '-ar', '48000'],
-    ...['-f', 'hls', '-hls_time', String(SEGMENT_SECONDS), '-hls_list_size', '10'],
+    ...['-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_list_size', '10'],
     ...['-hls_flags', 'temp_file+delete_segments', '-hls_segment_filename', 'seg%d.ts', 'index.m3u8'],
   ]
 }
 
-export async function startLiveStream(): Promise<LiveStream> {
+export async function startLiveStream(segmentSeconds = DEFAULT_SEGMENT_SECONDS): Promise<LiveStream> {
   const dir = await mkdtemp(join(tmpdir(), 'lt-bench-stream-'))
   const playlistPath = join(dir, 'index.m3u8')
-  const child = spawn(await findFfmpeg(process.env.FFMPEG_PATH), ffmpegArgs(), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(await findFfmpeg(process.env.FFMPEG_PATH), ffmpegArgs(segmentSeconds), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)))
   let exited = false
