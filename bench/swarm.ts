@@ -20,7 +20,7 @@ import { buildReport, COLUMN_NOTES, flagsText, gitState, modeTable, viewerTable,
 import { updateResultsMd } from './swarm/results-md.js'
 import { runMode } from './swarm/run-mode.js'
 import { startSite } from './swarm/site.js'
-import { DEFAULT_SEGMENT_SECONDS, startLiveStream, waitForSegments } from './swarm/stream.js'
+import { DEFAULT_SEGMENT_SECONDS, startBenchStream } from './swarm/stream.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -41,15 +41,15 @@ async function main(): Promise<void> {
     const built = spawnSync('npm', ['run', '--silent', 'build:browser'], { cwd: root, stdio: 'inherit' })
     if (built.status !== 0) throw new Error('npm run build:browser failed')
   }
-  const stream = await startLiveStream(args.segmentSeconds)
+  const stream = await startBenchStream(args)
   const site = await startSite(RECORDER_JS)
   const results: ModeResult[] = []
   try {
-    console.log(`bench: live stream in ${stream.dir}; waiting for 6 segments`)
-    await waitForSegments(stream, 6, 60_000)
+    console.log(`bench: ${stream.description}; waiting until it can be played`)
+    await stream.ready()
     for (const name of args.modes) {
       try {
-        results.push(await runMode(MODES[name], { streamDir: stream.dir, site, args }))
+        results.push(await runMode(MODES[name], { source: stream.source, site, args }))
       } catch (err) {
         console.error(`bench: mode ${name} could not run: ${(err as Error).stack ?? err}`)
       }
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   }
   if (!results.length) throw new Error('no mode ran')
 
-  const report = buildReport(command, args, results, git)
+  const report = buildReport(command, args, stream.description, results, git)
   const outDir = join(root, args.out)
   await mkdir(outDir, { recursive: true })
   const jsonPath = join(outDir, 'swarm.json')
@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   await writeJson(jsonPath, report)
   await writeChart(svgPath, report)
   // A copy per viewer count, so that an N=4 and an N=6 run can be looked at side by side.
-  const copyName = `swarm-${args.viewers}v${args.segmentSeconds === DEFAULT_SEGMENT_SECONDS ? '' : `-${args.segmentSeconds}s`}`
+  const variant = args.lowLatency ? '-ll' : args.segmentSeconds === DEFAULT_SEGMENT_SECONDS ? '' : `-${args.segmentSeconds}s`
+  const copyName = `swarm-${args.viewers}v${variant}`
   await copyFile(jsonPath, join(outDir, `${copyName}.json`))
   await copyFile(svgPath, join(outDir, `${copyName}.svg`))
   if (args.writeResultsMd) await updateResultsMd(join(root, 'bench/RESULTS.md'), report)

@@ -231,9 +231,15 @@ describe('segment torrents', () => {
 describe('playlists an upstream should never send', () => {
   const url = 'https://upstream.test/live.m3u8'
   it('refuses an absurd target duration (the origin reloads at that cadence) and a master naming thousands of playlists', () => {
-    assert.throws(() => parseMediaPlaylist('#EXTM3U\n#EXT-X-TARGETDURATION:86400\n#EXTINF:4,\ns.ts\n', url), /TARGETDURATION .* is over 3600 s/)
+    assert.throws(
+      () => parseMediaPlaylist('#EXTM3U\n#EXT-X-TARGETDURATION:86400\n#EXTINF:4,\ns.ts\n', url),
+      /TARGETDURATION .* is over 3600 s/,
+    )
     const giant = `#EXTM3U\n${Array.from({ length: 300 }, (_, i) => `#EXT-X-STREAM-INF:BANDWIDTH=${i + 1}\nv${i}.m3u8`).join('\n')}\n`
     assert.throws(() => rewriteMaster(parseMasterPlaylist(giant, url), () => 'a.bin'), /names more than 256 media playlists/)
-    assert.throws(() => rewriteMaster(parseMasterPlaylist('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nhttp://[\n', url), () => 'a.bin'), /malformed URI/)
+    assert.throws(
+      () => rewriteMaster(parseMasterPlaylist('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nhttp://[\n', url), () => 'a.bin'),
+      /malformed URI/,
+    )
   })
 })

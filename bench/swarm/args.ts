@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { MODE_NAMES, type ModeName } from './modes/index.js'
-import { DEFAULT_SEGMENT_SECONDS } from './stream.js'
+import { DEFAULT_SEGMENT_SECONDS, LOW_LATENCY_SEGMENT_SECONDS } from './stream.js'
 
 export interface BenchArgs {
   viewers: number
@@ -10,6 +10,8 @@ export interface BenchArgs {
   stagger: number
   /** Length of the live stream's segments (s): 1 and 2 run the plain-HLS case close to the live edge. */
   segmentSeconds: number
+  /** The source is a real-time LL-HLS upstream and every player runs hls.js in lowLatencyMode. */
+  lowLatency: boolean
   modes: ModeName[]
   /** Rebuild dist/browser (npm run build:browser) before running. */
   build: boolean
@@ -64,7 +66,17 @@ export function parseArgs(argv: string[]): BenchArgs {
     .option('-n, --viewers <n>', 'viewers per mode (separate browser contexts)', positiveInt(12), 4)
     .option('-d, --duration <seconds>', 'seconds each mode runs, from its first viewer on', positiveInt(3600), 90)
     .option('-s, --stagger <ms>', 'milliseconds between two viewers joining', nonNegativeInt, 4000)
-    .option('--segment-seconds <s>', 'segment length of the live stream (1 or 2: close to the live edge)', positiveInt(10), DEFAULT_SEGMENT_SECONDS)
+    .option(
+      '--segment-seconds <s>',
+      'segment length of the live stream (1 or 2: close to the live edge)',
+      positiveInt(10),
+      DEFAULT_SEGMENT_SECONDS,
+    )
+    .option(
+      '--low-latency',
+      'play a real-time LL-HLS source (1 s parts, 4 s segments; test/support/ll-upstream.ts) with hls.js lowLatencyMode',
+      false,
+    )
     .option(
       '-m, --mode <mode>',
       `mode(s) to run, repeatable or comma-separated: http, live-torrent (= live-torrent-sw + live-torrent-loader), ` +
@@ -88,6 +100,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     duration: number
     stagger: number
     segmentSeconds: number
+    lowLatency: boolean
     mode?: ModeName[]
     build: boolean
     out: string
@@ -102,7 +115,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     viewers: opts.viewers,
     duration: opts.duration,
     stagger: opts.stagger,
-    segmentSeconds: opts.segmentSeconds,
+    segmentSeconds: opts.lowLatency ? LOW_LATENCY_SEGMENT_SECONDS : opts.segmentSeconds,
+    lowLatency: opts.lowLatency,
     modes,
     build: opts.build,
     out: opts.out,

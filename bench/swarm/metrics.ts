@@ -1,11 +1,11 @@
 /**
  * From what the pages and the origin counted to the numbers the report shows. Two independent counts of offload:
- *  - origin side: 1 - (segment bytes the origin served) / (segment bytes the viewers' players were handed);
+ *  - origin side: 1 - (segment and LL-HLS part bytes the origin served) / (media bytes the viewers' players were handed);
  *  - client side: bytes from peers / (bytes from peers + over HTTP), as each system's own client reports them.
  * They are computed from different sources on purpose; a gap over 5 points is flagged.
  */
 import { median, percentile } from '../stats.js'
-import type { ServedBytes } from './origin.js'
+import { mediaBytes, type ServedBytes } from './origin.js'
 import type { ModeName } from './modes/index.js'
 import type { PageFinal, PageSnapshot } from './page.js'
 import type { BenchViewer } from './viewers.js'
@@ -182,7 +182,7 @@ export function modeResult(input: ModeInputs): ModeResult {
   const playedBytes = sum((v) => v.playedBytes)
   const clientPeersBytes = sum((v) => v.peersBytes)
   const clientHttpBytes = sum((v) => v.httpBytes)
-  const offloadOrigin = playedBytes > 0 ? round(1 - input.served.segment / playedBytes, 4) : null
+  const offloadOrigin = playedBytes > 0 ? round(1 - mediaBytes(input.served) / playedBytes, 4) : null
   const clientTotal = clientPeersBytes + clientHttpBytes
   const offloadClients = clientTotal > 0 ? round(clientPeersBytes / clientTotal, 4) : null
   const disagreement = offloadOrigin !== null && offloadClients !== null ? round(Math.abs(offloadOrigin - offloadClients), 4) : null
@@ -198,7 +198,7 @@ export function modeResult(input: ModeInputs): ModeResult {
     viewers,
     viewersOk: ok.length,
     origin: {
-      segmentBytes: input.served.segment,
+      segmentBytes: mediaBytes(input.served),
       playlistBytes: Math.max(0, input.served.playlist - input.watcherPlaylistBytes),
       torrentBytes: input.served.torrent,
       otherBytes: input.served.asset + input.served.page,

@@ -5,15 +5,16 @@
  */
 import { pino } from 'pino'
 import { Origin } from '../../src/origin/origin.js'
+import type { SourceSpec } from '../../src/origin/sources/resolve.js'
 import type { ServedKind } from '../../src/origin/metrics.js'
 import { parseMagnetLine } from '../../src/protocol/magnet-line.js'
 import { parseMagnetUri } from '../../src/protocol/magnet.js'
 
 export type ServedBytes = Record<ServedKind, number>
 
-export async function startBenchOrigin(dir: string): Promise<Origin> {
+export async function startBenchOrigin(source: SourceSpec): Promise<Origin> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
-  const origin = await Origin.start({ kind: 'folder', dir }, { port: 0 }, { logger })
+  const origin = await Origin.start(source, { port: 0 }, { logger })
   await origin.whenReady()
   return origin
 }
@@ -26,6 +27,11 @@ export async function servedBytes(origin: Origin): Promise<ServedBytes> {
     if (kind && kind in out) out[kind] = value.value
   }
   return out
+}
+
+/** Media bytes the origin served over HTTP: whole segments, and the LL-HLS parts of an LL source. */
+export function mediaBytes(served: ServedBytes): number {
+  return served.segment + served.part
 }
 
 /**

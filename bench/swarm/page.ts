@@ -13,7 +13,10 @@
  */
 
 /** Hls config every mode starts from: what the product's player page (src/player/playback.ts) uses. */
-export const BASE_HLS_CONFIG = { enableWorker: true, lowLatencyMode: false }
+import type { ModeEnv } from './modes/index.js'
+
+/** The player page's own hls.js settings (src/player/playback.ts), for every mode alike. */
+export const BASE_HLS_CONFIG = { enableWorker: true, lowLatencyMode: false, maxLiveSyncPlaybackRate: 1.1 }
 
 export const RECORDER_JS = `
 (() => {
@@ -191,7 +194,7 @@ export interface PageOptions {
   libs?: string
   /** The mode's start code: calls __bench.start(() => new Hls(...), PLAYLIST_URL). */
   start: string
-  playlistUrl: string
+  env: ModeEnv
 }
 
 /** A lean page for one mode: one muted <video>, hls.js, the recorder and the mode's start script. */
@@ -205,8 +208,8 @@ ${opts.head ?? ''}
 ${opts.libs ?? ''}
 <script src="/bench-recorder.js"></script>
 <script>
-const PLAYLIST_URL = ${JSON.stringify(opts.playlistUrl)};
-const BASE_HLS_CONFIG = ${JSON.stringify(BASE_HLS_CONFIG)};
+const PLAYLIST_URL = ${JSON.stringify(opts.env.playlistUrl)};
+const BASE_HLS_CONFIG = ${JSON.stringify({ ...BASE_HLS_CONFIG, lowLatencyMode: opts.env.lowLatency })};
 ${opts.start}
 </script>
 </body></html>

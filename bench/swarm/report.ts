@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs'
 import { writeResults } from '../stats.js'
 import type { BenchArgs } from './args.js'
 import { DISAGREEMENT_LIMIT, type ModeResult, type Spread } from './metrics.js'
-import { streamDescription } from './stream.js'
 
 export interface RunReport {
   command: string
@@ -131,7 +130,7 @@ function versionOf(pkg: string): string {
   }
 }
 
-export function buildReport(command: string, args: BenchArgs, modes: ModeResult[], git: RunReport['git']): RunReport {
+export function buildReport(command: string, args: BenchArgs, stream: string, modes: ModeResult[], git: RunReport['git']): RunReport {
   const model = cpus()[0]?.model ?? 'unknown'
   return {
     command,
@@ -142,7 +141,7 @@ export function buildReport(command: string, args: BenchArgs, modes: ModeResult[
       memoryGb: Math.round(Number(readMemTotalKb()) / 1024 / 1024),
       node: process.version,
     },
-    stream: streamDescription(args.segmentSeconds),
+    stream,
     args,
     versions: Object.fromEntries(
       ['hls.js', 'p2p-media-loader-core', 'p2p-media-loader-hlsjs', 'webtorrent', 'playwright-core'].map((p) => [p, versionOf(p)]),

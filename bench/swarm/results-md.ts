@@ -10,8 +10,10 @@ import { DEFAULT_SEGMENT_SECONDS } from './stream.js'
 
 const NOTES_MARK = '<!-- notes -->'
 /** `viewers=6` for the default segment length (the key older files have), `viewers=6,segment=2` otherwise. */
-const blockKey = ({ viewers, segmentSeconds }: RunReport['args']): string =>
-  segmentSeconds === DEFAULT_SEGMENT_SECONDS ? `viewers=${viewers}` : `viewers=${viewers},segment=${segmentSeconds}`
+const blockKey = ({ viewers, segmentSeconds, lowLatency }: RunReport['args']): string => {
+  if (lowLatency) return `viewers=${viewers},ll`
+  return segmentSeconds === DEFAULT_SEGMENT_SECONDS ? `viewers=${viewers}` : `viewers=${viewers},segment=${segmentSeconds}`
+}
 const blockStart = (key: string) => `<!-- swarm:${key} -->`
 const blockEnd = (key: string) => `<!-- /swarm:${key} -->`
 
@@ -20,7 +22,7 @@ function section(report: RunReport): string {
   const flags = flagsText(report.modes)
   return [
     blockStart(blockKey(args)),
-    `## ${args.viewers} viewers, ${args.segmentSeconds} s segments, ${args.duration} s per mode`,
+    `## ${args.viewers} viewers, ${args.lowLatency ? 'LL-HLS, hls.js lowLatencyMode' : `${args.segmentSeconds} s segments`}, ${args.duration} s per mode`,
     '',
     `- Command: \`${report.command}\``,
     `- Date: ${report.date}`,
@@ -51,9 +53,7 @@ export async function updateResultsMd(path: string, report: RunReport): Promise<
     blocks.set(match[1]!, match[0])
   }
   blocks.set(blockKey(report.args), section(report))
-  const ordered = [...blocks.entries()]
-    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-    .map(([, text]) => text)
+  const ordered = [...blocks.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([, text]) => text)
   const text = [
     '# Swarm benchmark results',
     '',

@@ -8,7 +8,8 @@ import type { BenchArgs } from './args.js'
 import { CpuMeter, waitForQuietMachine, type CpuSample } from './cpu.js'
 import { modeResult, type ModeResult, type TimelinePoint } from './metrics.js'
 import type { Mode } from './modes/index.js'
-import { PlaylistWatch, servedBytes, startBenchOrigin } from './origin.js'
+import { mediaBytes, PlaylistWatch, servedBytes, startBenchOrigin } from './origin.js'
+import type { SourceSpec } from '../../src/origin/sources/resolve.js'
 import type { BenchSite } from './site.js'
 import { startTracker } from './tracker.js'
 import { BenchViewer } from './viewers.js'
@@ -22,7 +23,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1)
 
 export interface RunContext {
-  streamDir: string
+  /** What every mode's fresh origin serves: the live folder, or the LL-HLS upstream. */
+  source: SourceSpec
   site: BenchSite
   args: BenchArgs
 }
@@ -52,7 +54,7 @@ function progressLine(
 export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> {
   const { args } = ctx
   if (args.quietWait > 0) await waitForQuietMachine(0.25, args.quietWait * 1000, (line) => console.log(line))
-  const origin = await startBenchOrigin(ctx.streamDir)
+  const origin = await startBenchOrigin(ctx.source)
   const tracker = mode.needsTracker ? await startTracker() : null
   const watch = new PlaylistWatch(origin.playlistUrl)
   const browser = await launchChromium()
@@ -60,7 +62,8 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
   try {
     watch.start()
     const pagePath = `/${mode.name}.html`
-    ctx.site.setPage(pagePath, mode.page({ playlistUrl: origin.playlistUrl, trackerUrl: tracker?.url ?? null }))
+    const env = { playlistUrl: origin.playlistUrl, trackerUrl: tracker?.url ?? null, lowLatency: args.lowLatency }
+    ctx.site.setPage(pagePath, mode.page(env))
     const pageUrl = ctx.site.url + pagePath
     console.log(`[${mode.name}] ${mode.description}; origin ${origin.url}${tracker ? `, tracker ${tracker.url}` : ''}`)
 
@@ -79,17 +82,18 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
       await sleep(Math.min(SAMPLE_MS, end - Date.now()))
       await Promise.all(viewers.filter((v) => v.loaded).map((v) => v.snapshot()))
       const served = await servedBytes(origin)
+      const media = mediaBytes(served)
       const played = viewers.reduce((sum, v) => sum + (v.last?.fragBytes ?? 0), 0)
       timeline.push({
         t: Math.round((Date.now() - t0) / 100) / 10,
-        originSegmentBytes: served.segment,
+        originSegmentBytes: media,
         playedBytes: played,
-        offload: played > 0 ? Math.round((1 - served.segment / played) * 1e4) / 1e4 : null,
+        offload: played > 0 ? Math.round((1 - media / played) * 1e4) / 1e4 : null,
       })
       lastCpu = cpu.sample() ?? lastCpu
       if (Date.now() - lastProgress >= PROGRESS_MS) {
         lastProgress = Date.now()
-        console.log(progressLine(mode, (Date.now() - t0) / 1000, args.duration, lastCpu, served.segment, viewers))
+        console.log(progressLine(mode, (Date.now() - t0) / 1000, args.duration, lastCpu, media, viewers))
       }
     }
     await Promise.all(opens)

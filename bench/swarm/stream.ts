@@ -10,6 +10,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findFfmpeg } from '../../src/origin/sources/ffmpeg.js'
+import type { SourceSpec } from '../../src/origin/sources/resolve.js'
+// The LL-HLS upstream is test material that the LL tests use too.
+import { LowLatencyUpstream } from '../../test/support/ll-upstream.js'
 
 /** The segment length a run uses unless `--segment-seconds` says otherwise. */
 export const DEFAULT_SEGMENT_SECONDS = 4
@@ -44,7 +47,10 @@ function ffmpegArgs(segmentSeconds: number): string[] {
 export async function startLiveStream(segmentSeconds = DEFAULT_SEGMENT_SECONDS): Promise<LiveStream> {
   const dir = await mkdtemp(join(tmpdir(), 'lt-bench-stream-'))
   const playlistPath = join(dir, 'index.m3u8')
-  const child = spawn(await findFfmpeg(process.env.FFMPEG_PATH), ffmpegArgs(segmentSeconds), { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(await findFfmpeg(process.env.FFMPEG_PATH), ffmpegArgs(segmentSeconds), {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)))
   let exited = false
@@ -87,5 +93,42 @@ export async function waitForSegments(stream: LiveStream, segments: number, time
   while ((await stream.segmentsListed()) < segments) {
     if (Date.now() > deadline) throw new Error(`the live stream listed fewer than ${segments} segments after ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+/** The LL-HLS source's segment length: 4 parts of 1 s (test/support/ll-upstream.ts). */
+export const LOW_LATENCY_SEGMENT_SECONDS = 4
+
+/** What a run plays: the origin's source, a line for the report, and how to wait for it and stop it. */
+export interface BenchStream {
+  source: SourceSpec
+  description: string
+  /** Resolves once a player can start at a normal live distance. */
+  ready(): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startBenchStream(args: { lowLatency: boolean; segmentSeconds: number }): Promise<BenchStream> {
+  if (args.lowLatency) {
+    const dir = await mkdtemp(join(tmpdir(), 'lt-bench-ll-'))
+    // Three minutes of parts before the loop repeats: longer than a mode's run, so no part is seen twice.
+    const upstream = await LowLatencyUpstream.create(dir, { loopParts: 180 })
+    await upstream.start()
+    return {
+      source: { kind: 'remote', url: upstream.url() },
+      description: `LL-HLS (RFC 8216bis) real-time upstream: 160x90 H.264 + AAC, 1 s parts as byte ranges of 4 s MPEG-TS segments, blocking reload, preload hints; PART-HOLD-BACK 3 s`,
+      ready: async () => {},
+      async stop() {
+        await upstream.stop()
+        await rm(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const stream = await startLiveStream(args.segmentSeconds)
+  return {
+    source: { kind: 'folder', dir: stream.dir },
+    description: streamDescription(args.segmentSeconds),
+    ready: () => waitForSegments(stream, 6, 60_000),
+    stop: () => stream.stop(),
   }
 }

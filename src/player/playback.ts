@@ -46,7 +46,9 @@ class HlsPlayback implements Playback {
   }
 
   private start(): Hls {
-    const hls = new Hls({ ...this.config, enableWorker: true, lowLatencyMode: false })
+    // maxLiveSyncPlaybackRate: a viewer that fell behind the target latency (a slow start, a late segment) plays up
+    // to 10 % faster until it is back, rather than staying behind live for the rest of the session.
+    const hls = new Hls({ ...this.config, enableWorker: true, lowLatencyMode: false, maxLiveSyncPlaybackRate: 1.1 })
     announcePlayer(hls)
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) this.recover(hls, data)

@@ -30,6 +30,38 @@ const attributes = fc.oneof(
     .map(([k, v]) => `${k}="${v}"`),
   fc.string({ maxLength: 60 }),
 )
+/** LL-HLS attribute lists (RFC 8216bis): the keys its tags use, with values right and wrong. */
+const lowLatencyAttributes = fc.array(
+  fc.oneof(
+    fc.constantFrom('DURATION=1.0', 'INDEPENDENT=YES', 'TYPE=PART', 'TYPE=MAP', 'CAN-BLOCK-RELOAD=YES', 'URI="seg0.ts"', 'BYTERANGE=100@0'),
+    fc
+      .tuple(
+        fc.constantFrom(
+          'DURATION',
+          'URI',
+          'BYTERANGE',
+          'BYTERANGE-START',
+          'BYTERANGE-LENGTH',
+          'LAST-MSN',
+          'LAST-PART',
+          'PART-TARGET',
+          'PART-HOLD-BACK',
+          'CAN-SKIP-UNTIL',
+        ),
+        fc.oneof(uri, absurdNumber),
+        fc.boolean(),
+      )
+      .map(([k, v, quoted]) => (quoted ? `${k}="${v}"` : `${k}=${v}`)),
+  ),
+  { maxLength: 5 },
+)
+const lowLatencyLine = fc
+  .tuple(
+    fc.constantFrom('EXT-X-PART', 'EXT-X-PRELOAD-HINT', 'EXT-X-RENDITION-REPORT', 'EXT-X-PART-INF', 'EXT-X-SERVER-CONTROL'),
+    lowLatencyAttributes,
+  )
+  .map(([tag, list]) => `#${tag}:${list.join(',')}`)
+
 /** One playlist line: the tags players and packagers write, with values right and wrong alike, or noise. */
 const line = fc.oneof(
   { weight: 3, arbitrary: absurdNumber.map((n) => `#EXTINF:${n},`) },
@@ -56,6 +88,7 @@ const line = fc.oneof(
     '',
   ),
   fc.string({ maxLength: 30 }).map((s) => `#EXT-X-PROGRAM-DATE-TIME:${s}`),
+  { weight: 2, arbitrary: lowLatencyLine },
   fc.string({ unit: 'binary', maxLength: 40 }),
 )
 

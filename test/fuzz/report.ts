@@ -12,5 +12,9 @@ export function formatReports(reports: SurfaceReport[]): string {
     (report) =>
       `| ${report.surface} | ${report.inputs} | ${report.seed} | ${report.worstMs.toFixed(1)} | ${(report.worstBytes / 2 ** 20).toFixed(1)} |`,
   )
-  return ['| surface | inputs | seed | worst input ms | worst memory growth MB (after a collection when over 100) |', '|---|---|---|---|---|', ...rows].join('\n')
+  return [
+    '| surface | inputs | seed | worst input ms | worst memory growth MB (after a collection when over 100) |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n')
 }

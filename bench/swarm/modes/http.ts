@@ -6,10 +6,10 @@ export const http: Mode = {
   name: 'http',
   description: 'plain hls.js, no P2P (the baseline)',
   needsTracker: false,
-  page: ({ playlistUrl }) =>
+  page: (env) =>
     benchPage({
       title: 'bench: http',
-      playlistUrl,
+      env,
       start: `window.__bench.setPath('http');\nwindow.__bench.start(() => new Hls(BASE_HLS_CONFIG), PLAYLIST_URL);`,
     }),
 }

@@ -10,6 +10,8 @@ export interface ModeEnv {
   playlistUrl: string
   /** A plain WebTorrent tracker of the bench's own (p2p-media-loader modes), else null. */
   trackerUrl: string | null
+  /** hls.js `lowLatencyMode` (the LL-HLS source); off otherwise, as on the player page. */
+  lowLatency: boolean
 }
 
 export interface Mode {

@@ -6,5 +6,5 @@ export const liveTorrentLoader: Mode = {
   name: 'live-torrent-loader',
   description: 'live-torrent page script, hls.js loaders (no service worker)',
   needsTracker: false,
-  page: ({ playlistUrl }) => liveTorrentPage(playlistUrl, 'loader'),
+  page: (env) => liveTorrentPage(env, 'loader'),
 }

@@ -6,5 +6,5 @@ export const liveTorrentSw: Mode = {
   name: 'live-torrent-sw',
   description: 'live-torrent page script + service worker, stock hls.js',
   needsTracker: false,
-  page: ({ playlistUrl }) => liveTorrentPage(playlistUrl, 'service-worker'),
+  page: (env) => liveTorrentPage(env, 'service-worker'),
 }

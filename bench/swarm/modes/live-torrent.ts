@@ -1,15 +1,16 @@
 import { benchPage } from '../page.js'
+import type { ModeEnv } from './index.js'
 
 /**
  * A live-torrent viewer page as README "Add P2P to your own site" describes it: window.liveTorrentConfig, the page
  * script, hls.js, `await window.liveTorrent.ready`, and the hls.js loaders when the path settled on 'loader'.
  * `iceServers: []`: loopback peers need no STUN server (and there is no network to reach one).
  */
-export function liveTorrentPage(playlistUrl: string, path: 'service-worker' | 'loader'): string {
+export function liveTorrentPage(env: ModeEnv, path: 'service-worker' | 'loader'): string {
   const config = { iceServers: [], path }
   return benchPage({
     title: `bench: live-torrent (${path})`,
-    playlistUrl,
+    env,
     head: `<script>window.liveTorrentConfig = ${JSON.stringify(config)};</script>\n<script src="/live-torrent.js"></script>`,
     start: `
 window.__bench.watchLiveTorrent(window.liveTorrent);

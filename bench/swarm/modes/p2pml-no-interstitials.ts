@@ -11,6 +11,5 @@ export const p2pmlNoInterstitials: Mode = {
   name: 'p2pml-no-interstitials',
   description: 'p2p-media-loader-hlsjs 2.x, defaults + hls.js enableInterstitialPlayback: false',
   needsTracker: true,
-  page: ({ playlistUrl, trackerUrl }) =>
-    p2pmlPage(playlistUrl, trackerUrl!, { enableInterstitialPlayback: false }, 'bench: p2p-media-loader, no interstitials'),
+  page: (env) => p2pmlPage(env, { enableInterstitialPlayback: false }, 'bench: p2p-media-loader, no interstitials'),
 }

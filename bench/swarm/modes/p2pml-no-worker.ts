@@ -13,11 +13,6 @@ export const p2pmlNoWorker: Mode = {
   name: 'p2pml-no-worker',
   description: 'p2p-media-loader-hlsjs 2.x, defaults + hls.js enableInterstitialPlayback: false, enableWorker: false',
   needsTracker: true,
-  page: ({ playlistUrl, trackerUrl }) =>
-    p2pmlPage(
-      playlistUrl,
-      trackerUrl!,
-      { enableInterstitialPlayback: false, enableWorker: false },
-      'bench: p2p-media-loader, no interstitials, no worker',
-    ),
+  page: (env) =>
+    p2pmlPage(env, { enableInterstitialPlayback: false, enableWorker: false }, 'bench: p2p-media-loader, no interstitials, no worker'),
 }

@@ -1,4 +1,5 @@
 import { benchPage } from '../page.js'
+import type { ModeEnv } from './index.js'
 
 /**
  * p2p-media-loader-hlsjs 2.x as its README shows it: `HlsJsP2PEngine.injectMixin(Hls)` and a `p2p.core` config,
@@ -6,11 +7,11 @@ import { benchPage } from '../page.js'
  * bench's local WebTorrent tracker (its defaults are public trackers on the Internet) and `rtcConfig` lists no ICE
  * server (loopback peers need none; live-torrent gets the same). `extraHls` is added to the hls.js config.
  */
-export function p2pmlPage(playlistUrl: string, trackerUrl: string, extraHls: Record<string, unknown>, title: string): string {
-  const p2p = { core: { announceTrackers: [trackerUrl], rtcConfig: { iceServers: [] } } }
+export function p2pmlPage(env: ModeEnv, extraHls: Record<string, unknown>, title: string): string {
+  const p2p = { core: { announceTrackers: [env.trackerUrl!], rtcConfig: { iceServers: [] } } }
   return benchPage({
     title,
-    playlistUrl,
+    env,
     libs: '<script src="/p2pml.js"></script>',
     start: `
 window.__bench.setPath('p2pml');

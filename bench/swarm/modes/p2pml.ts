@@ -6,5 +6,5 @@ export const p2pml: Mode = {
   name: 'p2pml',
   description: 'p2p-media-loader-hlsjs 2.x, documented defaults, local WebTorrent tracker',
   needsTracker: true,
-  page: ({ playlistUrl, trackerUrl }) => p2pmlPage(playlistUrl, trackerUrl!, {}, 'bench: p2p-media-loader'),
+  page: (env) => p2pmlPage(env, {}, 'bench: p2p-media-loader'),
 }

@@ -166,7 +166,8 @@ export class PlaylistIngest {
     if (key === this.headerKey) return
     this.headerKey = key
     const control = doc.header.find((tag) => tag.name === 'EXT-X-SERVER-CONTROL')?.value ?? ''
-    this.upstreamBlocks = attribute(control, 'CAN-BLOCK-RELOAD') === 'YES'
+    // A file cannot hold a request: only an HTTP upstream is asked to block.
+    this.upstreamBlocks = attribute(control, 'CAN-BLOCK-RELOAD') === 'YES' && /^https?:/.test(this.rendition.upstreamUrl)
     // A windowed live playlist must not claim to be an EVENT playlist (those never drop segments).
     this.rendition.setHeader(doc, !this.vod, this.vod ? [] : ['EXT-X-PLAYLIST-TYPE'])
   }

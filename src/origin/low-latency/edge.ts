@@ -49,6 +49,21 @@ export interface UpstreamReport {
 
 const PART_LINE = '#EXT-X-PART:'
 
+/** URL.parse is Node 20.18+; the engines field allows 20.12. */
+function resolveUrl(uri: string, base: string): string | null {
+  try {
+    return new URL(uri, base).href
+  } catch {
+    return null
+  }
+}
+
+/** PART-TARGET (s), kept within what makes sense: above 0.05 s (reload pacing) and at most the target duration. */
+function partTargetOf(partInf: string, targetDuration: number): number {
+  const value = Number(attribute(partInf, 'PART-TARGET'))
+  return Number.isFinite(value) && value > 0 ? Math.min(Math.max(value, 0.05), targetDuration) : Math.min(1, targetDuration)
+}
+
 /** The segment and trailer LL-HLS tags a playlist has: what a playlist served without parts leaves out. */
 function lowLatencyTagsIn(doc: MediaPlaylist): string[] {
   const names = new Set<string>()
@@ -121,7 +136,7 @@ export class LowLatencyEdge implements BlockingReload {
     this.live = live
     this.targetDurationSeconds = doc.targetDuration
     this.active = this.options.mode === 'on' && live && partInf !== undefined
-    this.partTargetSeconds = Number(attribute(partInf?.value ?? '', 'PART-TARGET')) || 1
+    this.partTargetSeconds = partTargetOf(partInf?.value ?? '', doc.targetDuration)
     const removed: string[] = []
     const tags: string[] = []
     for (const tag of doc.header) {
@@ -163,7 +178,8 @@ export class LowLatencyEdge implements BlockingReload {
     this.hint = hintTag ? readPreloadHint(hintTag.value ?? '', doc.url) : null
     this.reports = trailer.flatMap((tag) => {
       const uri = tag.name === 'EXT-X-RENDITION-REPORT' ? attribute(tag.value ?? '', 'URI') : undefined
-      return uri ? [{ url: new URL(uri, doc.url).href }] : []
+      const url = uri === undefined ? null : resolveUrl(uri, doc.url)
+      return url ? [{ url }] : []
     })
     for (const part of [...this.partsBySequence.values()].flat().concat(this.trailerParts)) this.parts.listed(part.source)
     this.parts.sweep()
