@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve, type ServeFlags } from './serve.js'
+import { runTracker, type TrackerFlags } from './tracker.js'
 
 function positiveInt(value: string): number {
   const parsed = Number(value)
@@ -40,7 +41,9 @@ Examples:
   live-torrent serve https://example.com/live/master.m3u8
   live-torrent serve movie.mp4 --port 9000             a video file, packaged live by ffmpeg
   live-torrent serve https://example.com/ll.m3u8 --low-latency off   an LL-HLS feed as plain HLS
-  live-torrent serve ./hls --public-url https://cdn.example.com/live/ --tracker wss://tracker.example.com`
+  live-torrent serve ./hls --public-url https://cdn.example.com/live/ --tracker wss://tracker.example.com
+  live-torrent tracker --port 8000 --host 0.0.0.0        the tracker alone
+  live-torrent serve ./hls --no-tracker --tracker ws://tracker-a:8000/announce --tracker ws://tracker-b:8000/announce`
 
 const program = new Command()
 program
@@ -73,5 +76,13 @@ const serveCommand = program
     serve(source, { ...flags, trackers: trackerChoice.extra, builtinTracker: trackerChoice.builtin }),
   )
 serveCommand.on('option:no-tracker', () => (trackerChoice.builtin = false))
+
+program
+  .command('tracker')
+  .description("run the origin's WebSocket tracker alone (admits any infohash), for serve --no-tracker --tracker URL")
+  .option('-p, --port <port>', 'HTTP port (WebSocket upgrades at /announce, metrics at /metrics)', port, 8000)
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--min-swarm <viewers>', 'privacy: relay offers only in swarms of at least this many viewers', positiveInt, 1)
+  .action((flags: TrackerFlags) => runTracker(flags))
 
 await program.parseAsync()

@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress'
-import { pino, type Logger } from 'pino'
+import { createLogger } from './logger.js'
 import type { LowLatencyMode } from '../origin/low-latency/tags.js'
 import { Origin } from '../origin/origin.js'
 import { describeSource, resolveSource } from '../origin/sources/resolve.js'
@@ -63,12 +63,6 @@ export async function serve(source: string | undefined, flags: ServeFlags): Prom
   }
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
-}
-
-function createLogger(): Logger {
-  const level = process.env.LOG_LEVEL ?? 'info'
-  if (!process.stdout.isTTY) return pino({ level })
-  return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss' } } })
 }
 
 /** A progress bar on stderr while many segments are hashed (a VOD), silent for the few of a live start. */

@@ -68,8 +68,8 @@ export class PageClient {
   /** Starts WebTorrent, the mesh and the core on the first segments, with the tracker their magnets name. */
   private ensureStarted(segments: AnnouncedSegment[]): DeliveryCore | null {
     if (this.core) return this.core
-    const trackerUrl = segments.flatMap((segment) => segment.magnet.trackers).find((url) => /^wss?:\/\//.test(url))
-    if (!trackerUrl) {
+    const trackerUrls = webSocketTrackers(segments)
+    if (trackerUrls.length === 0) {
       console.warn('live-torrent: the magnets name no WebSocket tracker; P2P is off for this stream')
       return null
     }
@@ -79,7 +79,7 @@ export class PageClient {
     if (this.config.uploadLimit > 0) torrents.throttleUpload(this.config.uploadLimit)
     let core: DeliveryCore | null = null
     const mesh: Mesh = new Mesh({
-      trackerUrl,
+      trackerUrls,
       peerId: this.peerId,
       maxNeighbours: this.config.maxNeighbours,
       iceServers: this.config.iceServers,
@@ -127,4 +127,12 @@ function originOf(url: string): string | null {
 function randomPeerId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(20))
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** Trackers the mesh meets other viewers through: every WebSocket tracker the magnets name, at most this many. */
+const MAX_TRACKERS = 4
+
+function webSocketTrackers(segments: AnnouncedSegment[]): string[] {
+  const urls = new Set(segments.flatMap((segment) => segment.magnet.trackers).filter((url) => /^wss?:\/\//.test(url)))
+  return [...urls].slice(0, MAX_TRACKERS)
 }

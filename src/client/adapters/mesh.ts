@@ -32,7 +32,8 @@ export interface Neighbour {
 }
 
 export interface MeshOptions {
-  trackerUrl: string
+  /** WebSocket trackers to meet other viewers through: all of them at once, so one that is down costs nothing. */
+  trackerUrls: string[]
   peerId: string
   maxNeighbours: number
   iceServers: RTCIceServer[]
@@ -52,25 +53,29 @@ export interface MeshOptions {
  */
 export class Mesh implements MeshPort {
   private readonly neighbours = new Map<string, Neighbour>()
-  private audienceSize: number | null = null
+  /** The swarm's size as each tracker last counted it. */
+  private readonly audienceSizes = new Map<string, number>()
   private readonly banned = new Set<string>()
   /** Segment channels a peer opened before this side's simple-peer said 'connect' (see holdEarlyChannels). */
   private readonly earlyChannels = new WeakMap<SimplePeer, RTCDataChannel[]>()
-  private readonly tracker: TrackerLink
+  private readonly trackers: TrackerLink[]
 
   constructor(private readonly options: MeshOptions) {
-    this.tracker = new TrackerLink({
-      trackerUrl: options.trackerUrl,
-      peerId: options.peerId,
-      rtcConfig: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy },
-      numwant: () => Math.max(0, options.maxNeighbours - this.neighbours.size),
-      onPeer: (peer) => this.onPeer(peer),
-      onAudience: (count) => (this.audienceSize = count),
-    })
+    this.trackers = options.trackerUrls.map(
+      (trackerUrl) =>
+        new TrackerLink({
+          trackerUrl,
+          peerId: options.peerId,
+          rtcConfig: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy },
+          numwant: () => Math.max(0, options.maxNeighbours - this.neighbours.size),
+          onPeer: (peer) => this.onPeer(peer),
+          onAudience: (count) => this.audienceSizes.set(trackerUrl, count),
+        }),
+    )
   }
 
   start(): void {
-    this.tracker.start()
+    for (const tracker of this.trackers) tracker.start()
   }
 
   get size(): number {
@@ -85,8 +90,9 @@ export class Mesh implements MeshPort {
     return [...this.neighbours.keys()]
   }
 
+  /** Every viewer announces to every tracker, so the largest count is the audience (a tracker down counts less). */
   audience(): number | null {
-    return this.audienceSize
+    return this.audienceSizes.size > 0 ? Math.max(...this.audienceSizes.values()) : null
   }
 
   send(to: string, message: ControlMessage): void {
@@ -120,7 +126,7 @@ export class Mesh implements MeshPort {
   }
 
   destroy(): void {
-    this.tracker.destroy()
+    for (const tracker of this.trackers) tracker.destroy()
     for (const neighbour of this.neighbours.values()) neighbour.peer.destroy()
     this.neighbours.clear()
   }
