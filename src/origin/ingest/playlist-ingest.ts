@@ -48,6 +48,8 @@ export class PlaylistIngest {
   private upstreamBlocks = false
   /** Where the next blocking reload asks the upstream to wait for, when it blocks and serves parts. */
   private nextPart: { msn: number; part: number } | null = null
+  /** The last reload got a playlist other than the one before. */
+  private textChanged = false
   private nextSequence: number | null = null
   private forceDiscontinuity = false
   private targetDuration = 2
@@ -113,7 +115,8 @@ export class PlaylistIngest {
    */
   private reloadDelayMs(changed: boolean): number {
     if (this.rendition.lowLatency.servesParts) {
-      if (changed && this.upstreamBlocks) return 0
+      // A new part is a change here, though it publishes no segment.
+      if (this.textChanged && this.upstreamBlocks) return 0
       return Math.max(MIN_PART_RELOAD_MS, (this.rendition.lowLatency.partTarget / 2) * 1000)
     }
     return Math.max(MIN_RELOAD_MS, (changed ? this.targetDuration : this.targetDuration / 2) * 1000)
@@ -130,7 +133,8 @@ export class PlaylistIngest {
 
   private async refresh(): Promise<boolean> {
     const { text, url: base } = await this.ctx.upstream.playlist(this.reloadUrl())
-    if (text === this.lastText && this.failures.size === 0) return false
+    this.textChanged = text !== this.lastText
+    if (!this.textChanged && this.failures.size === 0) return false
     this.rendition.baseUrl = base
     const doc = parseMediaPlaylist(text, base)
     this.lastText = text
