@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test'
 import type { Origin } from '../src/origin/origin.js'
 import { launchChromium, playWithHlsJs, type Browser } from './support/browser.js'
 import { LowLatencyUpstream } from './support/ll-upstream.js'
-import { getBytes, getText, playlistEntries, startOrigin } from './support/origin.js'
+import { OriginDigests, openViewer, type Viewer } from './support/viewers.js'
+import { eventually, getBytes, getText, playlistEntries, startOrigin } from './support/origin.js'
 
 /** Where a served LL playlist ends: the segment being written (or the next one) and how many of its parts it lists. */
 function playlistEnd(text: string): { msn: number; parts: number } {
@@ -47,6 +48,8 @@ describe('an LL-HLS upstream through the origin', () => {
     plain = await startOrigin({ kind: 'remote', url: upstream.url(0) }, { lowLatency: 'off' })
     await Promise.all([origin.whenReady(), plain.whenReady()])
     media = new URL('v0/index.m3u8', origin.url).href
+    // Ready is the first segment; the upstream starts with three, whose parts the tests look at.
+    await eventually(async () => playlistEntries((await getText(media)).text).length >= 3, 20_000, 'three segments at the origin')
   })
 
   after(async () => {
@@ -188,5 +191,52 @@ describe('hls.js in low-latency mode', () => {
       'every part came from the origin, by its name',
     )
     assert.ok(through.latencySeconds !== null && through.latencySeconds < 3 * upstream.targetDuration, 'it plays near the live edge')
+  })
+})
+
+describe('the player page in low-latency mode (?latency=low), P2P on', () => {
+  let dir: string
+  let upstream: LowLatencyUpstream
+  let origin: Origin
+  let browser: Browser
+  const viewers: Viewer[] = []
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'll-page-'))
+    upstream = await LowLatencyUpstream.create(dir, { loopParts: 80 })
+    await upstream.start()
+    origin = await startOrigin({ kind: 'remote', url: upstream.url(0) })
+    await origin.whenReady()
+    browser = await launchChromium()
+  })
+
+  after(async () => {
+    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
+    await browser?.close()
+    await origin?.stop()
+    await upstream?.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it("plays from the parts, through the worker and through the loader: every byte the origin's, no stall", async () => {
+    const digests = new OriginDigests(viewers)
+    for (const [name, path] of [
+      ['worker', 'service-worker'],
+      ['loader', 'loader'],
+    ] as const) {
+      viewers.push(await openViewer(browser, `${origin.url}?latency=low&path=${path}`, { name }))
+    }
+    await digests.sleepRecording(15_000)
+    for (const viewer of viewers) {
+      const fragments = await viewer.fragments()
+      assert.ok(
+        fragments.filter((fragment) => /\/part\d+\.ts$/.test(fragment.url)).length >= 8,
+        `${viewer.name} played from parts: ${fragments.slice(-2).map((f) => f.url)}`,
+      )
+      assert.ok((await digests.check(viewer)) > 0, `${viewer.name}: every part checked is the origin's`)
+      const playback = await viewer.playback()
+      assert.ok(playback.firstFrameTime !== null && playback.currentTime - playback.firstFrameTime >= 10, `${viewer.name} plays`)
+      assert.equal(playback.waitingAfterFirstFrame, 0, `${viewer.name}: no stall`)
+    }
   })
 })

@@ -23,7 +23,9 @@ async function startPlayer(dashboard: Dashboard | null): Promise<void> {
   status.followVideo(video)
   status.show('Connecting…', 'busy')
   const delivery = await settleDelivery(api)
-  const playback = playStream(video, delivery.hlsConfig, status)
+  // `?latency=low`: an LL-HLS source plays from its parts, close to the live edge (P2P shares the parts too).
+  const lowLatencyMode = new URLSearchParams(location.search).get('latency') === 'low'
+  const playback = playStream(video, { ...delivery.hlsConfig, lowLatencyMode }, status)
   dashboard?.follow(playback)
   showStat(element('[data-stat="delivery-path"]'), describeDeliveryPath(delivery.path), delivery.path)
   element('[data-delivery-note]').textContent = deliveryNote(delivery.path, api)

@@ -47,8 +47,11 @@ class HlsPlayback implements Playback {
 
   private start(): Hls {
     // maxLiveSyncPlaybackRate: a viewer that fell behind the target latency (a slow start, a late segment) plays up
-    // to 10 % faster until it is back, rather than staying behind live for the rest of the session.
-    const hls = new Hls({ ...this.config, enableWorker: true, lowLatencyMode: false, maxLiveSyncPlaybackRate: 1.1 })
+    // to 10 % faster until it is back, rather than staying behind live for the rest of the session. Not in
+    // low-latency mode: there the buffer is a part or two, and playing faster ran it dry (stalls, measured).
+    const lowLatencyMode = this.config.lowLatencyMode ?? false
+    const maxLiveSyncPlaybackRate = lowLatencyMode ? 1 : 1.1
+    const hls = new Hls({ ...this.config, lowLatencyMode, maxLiveSyncPlaybackRate, enableWorker: true })
     announcePlayer(hls)
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (data.fatal) this.recover(hls, data)
