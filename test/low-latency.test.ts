@@ -150,15 +150,16 @@ describe('an LL-HLS upstream through the origin', () => {
   })
 })
 
-describe('hls.js in low-latency mode', () => {
+describe('playing LL-HLS in Chromium', () => {
   let dir: string
   let upstream: LowLatencyUpstream
   let origin: Origin
   let browser: Browser
+  const viewers: Viewer[] = []
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'll-play-'))
-    upstream = await LowLatencyUpstream.create(dir, { loopParts: 40 })
+    upstream = await LowLatencyUpstream.create(dir, { loopParts: 80 })
     await upstream.start()
     origin = await startOrigin({ kind: 'remote', url: upstream.url(0) })
     await origin.whenReady()
@@ -166,13 +167,14 @@ describe('hls.js in low-latency mode', () => {
   })
 
   after(async () => {
+    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
     await browser?.close()
     await origin?.stop()
     await upstream?.stop()
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('plays the origin from parts as it plays the upstream: no error, no 404, no stall', async () => {
+  it('hls.js in lowLatencyMode plays the origin from parts as it plays the upstream: no error, no 404, no stall', async () => {
     const direct = await playWithHlsJs(browser, upstream.url(0), { seconds: 12, lowLatencyMode: true })
     const through = await playWithHlsJs(browser, origin.playlistUrl, { seconds: 12, lowLatencyMode: true })
     console.log(`LL latency: upstream ${direct.latencySeconds?.toFixed(2)} s, through the origin ${through.latencySeconds?.toFixed(2)} s`)
@@ -192,33 +194,8 @@ describe('hls.js in low-latency mode', () => {
     )
     assert.ok(through.latencySeconds !== null && through.latencySeconds < 3 * upstream.targetDuration, 'it plays near the live edge')
   })
-})
 
-describe('the player page in low-latency mode (?latency=low), P2P on', () => {
-  let dir: string
-  let upstream: LowLatencyUpstream
-  let origin: Origin
-  let browser: Browser
-  const viewers: Viewer[] = []
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'll-page-'))
-    upstream = await LowLatencyUpstream.create(dir, { loopParts: 80 })
-    await upstream.start()
-    origin = await startOrigin({ kind: 'remote', url: upstream.url(0) })
-    await origin.whenReady()
-    browser = await launchChromium()
-  })
-
-  after(async () => {
-    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
-    await browser?.close()
-    await origin?.stop()
-    await upstream?.stop()
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  it("plays from the parts, through the worker and through the loader: every byte the origin's, no stall", async () => {
+  it("the player page with ?latency=low plays from the parts, through the worker and the loader (P2P on): every byte the origin's, no stall", async () => {
     const digests = new OriginDigests(viewers)
     for (const [name, path] of [
       ['worker', 'service-worker'],
