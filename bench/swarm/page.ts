@@ -197,6 +197,11 @@ export interface PageOptions {
   env: ModeEnv
 }
 
+/** The player page's settings for the run's source: in low-latency mode without the catch-up (src/player/playback.ts). */
+function hlsConfigFor(env: ModeEnv): Record<string, unknown> {
+  return env.lowLatency ? { ...BASE_HLS_CONFIG, lowLatencyMode: true, maxLiveSyncPlaybackRate: 1 } : BASE_HLS_CONFIG
+}
+
 /** A lean page for one mode: one muted <video>, hls.js, the recorder and the mode's start script. */
 export function benchPage(opts: PageOptions): string {
   return `<!doctype html>
@@ -209,7 +214,7 @@ ${opts.libs ?? ''}
 <script src="/bench-recorder.js"></script>
 <script>
 const PLAYLIST_URL = ${JSON.stringify(opts.env.playlistUrl)};
-const BASE_HLS_CONFIG = ${JSON.stringify({ ...BASE_HLS_CONFIG, lowLatencyMode: opts.env.lowLatency })};
+const BASE_HLS_CONFIG = ${JSON.stringify(hlsConfigFor(opts.env))};
 ${opts.start}
 </script>
 </body></html>

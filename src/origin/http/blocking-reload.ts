@@ -23,7 +23,7 @@ export async function holdForReload(reload: BlockingReload, request: FastifyRequ
   const abort = new AbortController()
   const onClose = (): void => abort.abort()
   reply.raw.once('close', onClose)
-  const timeoutMs = 3 * reload.targetDuration * 1000
+  const timeoutMs = reload.holdMs
   const held = await reload.waitFor(msn, part, timeoutMs, abort.signal)
   reply.raw.off('close', onClose)
   if (held) return { ok: true }

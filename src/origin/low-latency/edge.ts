@@ -36,6 +36,8 @@ export interface BlockingReload {
   readonly blocking: boolean
   readonly targetDuration: number
   readonly partTarget: number
+  /** How long a request is held before it is answered 503. */
+  readonly holdMs: number
   /** Requests being held now. */
   readonly waiting: number
   end(): PlaylistEnd | null
