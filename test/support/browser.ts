@@ -26,6 +26,8 @@ export interface PlaybackReport {
   startupMs: number
   /** hls.latency at the end for a live playlist, null for VOD (or if no playlist was ever loaded). */
   latencySeconds: number | null
+  /** The median of hls.latency sampled every second after the first frame (live only), null without samples. */
+  latencyMedianSeconds: number | null
   /** LL-HLS parts hls.js loaded (their URLs). */
   partUrls: string[]
   /** Requests the page made that were answered 404. */
@@ -91,6 +93,7 @@ interface PageState {
   audioTracks: number
   live: boolean | null
   latency: number
+  latencies: number[]
 }
 
 // Plain JS (it runs in the page, not through tsc). Everything is recorded on window.__harness so the Node
@@ -98,8 +101,12 @@ interface PageState {
 const PAGE_SCRIPT = `
 const s = window.__harness = {
   startedAt: 0, playingAt: -1, startTime: null, currentTime: 0, waitingAfterStart: 0,
-  fatal: [], fragUrls: [], partUrls: [], levels: 0, audioTracks: 0, live: null, latency: 0,
+  fatal: [], fragUrls: [], partUrls: [], levels: 0, audioTracks: 0, live: null, latency: 0, latencies: [],
 };
+setInterval(() => {
+  const hls = window.__hls;
+  if (hls && s.playingAt >= 0 && Number.isFinite(hls.latency) && hls.latency > 0) s.latencies.push(hls.latency);
+}, 1000);
 const video = document.querySelector('video');
 video.addEventListener('playing', () => {
   if (s.playingAt < 0) { s.playingAt = performance.now() - s.startedAt; s.startTime = video.currentTime; }
@@ -188,9 +195,16 @@ function toReport(s: PageState, extraErrors: string[], notFoundUrls: string[]): 
     audioTracks: s.audioTracks,
     startupMs: s.playingAt < 0 ? -1 : Math.round(s.playingAt),
     latencySeconds: s.live ? s.latency : null,
+    latencyMedianSeconds: s.live && s.latencies.length > 0 ? median(s.latencies) : null,
     partUrls: s.partUrls,
     notFoundUrls,
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** Plays playlistUrl with hls.js in a fresh browser context (a fresh viewer) and reports what happened. */
