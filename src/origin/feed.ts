@@ -124,10 +124,12 @@ export class Feed {
 
   private renderMedia(rendition: Rendition, links: Links): string {
     const cached = this.renderCache.get(rendition)
-    // Rendition reports follow the other renditions' edges too.
-    const version = `${rendition.window.version}/${this.renditions.map((r) => r.lowLatency.version).join(',')}`
-    if (cached && cached.key === links.key && cached.version === version) return cached.text
     const edge = rendition.lowLatency
+    // With parts served, rendition reports follow the other renditions' edges too.
+    const version = edge.servesParts
+      ? `${rendition.window.version}/${this.renditions.map((r) => r.lowLatency.version).join(',')}`
+      : String(rendition.window.version)
+    if (cached && cached.key === links.key && cached.version === version) return cached.text
     const lowLatency = edge.servesParts
       ? { partHorizonSeconds: 3 * edge.targetDuration, trailer: [...edge.trailerLines(), ...this.reports.lines(rendition)] }
       : undefined

@@ -70,7 +70,7 @@ function tryResolve(uri: string, base: string): string | null {
 }
 
 /** `length[@offset]`, whole numbers JavaScript holds exactly (400 digits would read as Infinity). */
-function parseByteRange(value: string): { length: number; offset?: number } | null {
+export function parseByteRange(value: string): { length: number; offset?: number } | null {
   const match = /^(\d{1,15})(?:@(\d{1,15}))?$/.exec(value.trim())
   if (!match) return null
   const length = Number(match[1])

@@ -99,17 +99,27 @@ async function servePart(
   try {
     bytes = await ctx.assets.get(source.url, byteRangeOf(source))
   } catch (err) {
-    ctx.metrics.upstreamError('part')
-    const status = err instanceof UpstreamError && err.status === 404 ? 404 : 502
-    ctx.logger.warn({ path, url: source.url }, `part failed: ${(err as Error).message}`)
-    reply
-      .code(status)
-      .type('text/plain')
-      .send(status === 404 ? 'not found upstream\n' : 'upstream unavailable\n')
-    return
+    return answerUpstreamFailure(ctx, reply, 'part', { path, url: source.url }, err)
   }
   reply.type(resource.contentType).header('cache-control', 'public, max-age=60')
   ctx.metrics.served('part', sendBytes(request, reply, bytes))
+}
+
+/** A proxied read failed: counted, logged, and answered 404 when the upstream said so, else 502. */
+function answerUpstreamFailure(
+  ctx: OriginContext,
+  reply: FastifyReply,
+  kind: 'asset' | 'part',
+  where: { path: string; url: string },
+  err: unknown,
+): void {
+  ctx.metrics.upstreamError(kind)
+  const status = err instanceof UpstreamError && err.status === 404 ? 404 : 502
+  ctx.logger.warn(where, `${kind === 'part' ? 'part' : 'proxied asset'} failed: ${(err as Error).message}`)
+  reply
+    .code(status)
+    .type('text/plain')
+    .send(status === 404 ? 'not found upstream\n' : 'upstream unavailable\n')
 }
 
 type ProxyResource = Extract<Resource, { kind: 'proxy' }>
@@ -128,14 +138,7 @@ async function serveProxy(
   try {
     bytes = (range && (await publishedRange(ctx, resource, range))) || (await ctx.assets.get(resource.url, range ?? undefined))
   } catch (err) {
-    ctx.metrics.upstreamError('asset')
-    const status = err instanceof UpstreamError && err.status === 404 ? 404 : 502
-    ctx.logger.warn({ path, url: resource.url }, `proxied asset failed: ${(err as Error).message}`)
-    reply
-      .code(status)
-      .type('text/plain')
-      .send(status === 404 ? 'not found upstream\n' : 'upstream unavailable\n')
-    return
+    return answerUpstreamFailure(ctx, reply, 'asset', { path, url: resource.url }, err)
   }
   if (!range) {
     ctx.metrics.served('asset', sendBytes(request, reply, bytes))

@@ -8,6 +8,7 @@ import {
   formatAttributes,
   readPart,
   readPreloadHint,
+  resolveLinked,
   rewriteServerControl,
   type LowLatencyMode,
   type PartTag,
@@ -50,15 +51,6 @@ export interface UpstreamReport {
 }
 
 const PART_LINE = '#EXT-X-PART:'
-
-/** URL.parse is Node 20.18+; the engines field allows 20.12. */
-function resolveUrl(uri: string, base: string): string | null {
-  try {
-    return new URL(uri, base).href
-  } catch {
-    return null
-  }
-}
 
 /** PART-TARGET (s), kept within what makes sense: above 0.05 s (reload pacing) and at most the target duration. */
 function partTargetOf(partInf: string, targetDuration: number): number {
@@ -180,7 +172,7 @@ export class LowLatencyEdge implements BlockingReload {
     this.hint = hintTag ? readPreloadHint(hintTag.value ?? '', doc.url) : null
     this.reports = trailer.flatMap((tag) => {
       const uri = tag.name === 'EXT-X-RENDITION-REPORT' ? attribute(tag.value ?? '', 'URI') : undefined
-      const url = uri === undefined ? null : resolveUrl(uri, doc.url)
+      const url = resolveLinked(uri, doc.url)
       return url ? [{ url }] : []
     })
     for (const part of [...this.partsBySequence.values()].flat().concat(this.trailerParts)) this.parts.listed(part.source)

@@ -1,3 +1,4 @@
+import { parseByteRange } from '../../protocol/playlist-magnets.js'
 import { attribute, parseAttributes } from '../playlist/lines.js'
 import type { ByteRange } from '../playlist/parse.js'
 
@@ -11,9 +12,6 @@ import type { ByteRange } from '../playlist/parse.js'
 export type LowLatencyMode = 'on' | 'off'
 
 export const LOW_LATENCY_MODES: readonly LowLatencyMode[] = ['on', 'off']
-
-/** Tags only a low-latency playlist has; `off` strips them all. */
-export const LOW_LATENCY_ONLY_TAGS = new Set(['EXT-X-PART', 'EXT-X-PART-INF', 'EXT-X-PRELOAD-HINT', 'EXT-X-RENDITION-REPORT', 'EXT-X-SKIP'])
 
 /** A part or hinted resource upstream: its absolute URL and, for byte ranges, where it starts (and how long it is). */
 export interface PartSource {
@@ -47,16 +45,16 @@ export interface PartTag {
 export function readPart(value: string, base: string, nextOffset: Map<string, number>): PartTag | null {
   const uri = attribute(value, 'URI')
   const duration = Number(attribute(value, 'DURATION'))
-  const url = resolve(uri, base)
+  const url = resolveLinked(uri, base)
   if (!url || !Number.isFinite(duration) || duration <= 0) return null
   const rest = parseAttributes(value).filter(([key]) => key !== 'URI' && key !== 'BYTERANGE')
   const rangeText = attribute(value, 'BYTERANGE')
   if (rangeText === undefined) return { source: { url }, duration, rest }
-  const match = /^(\d{1,15})(?:@(\d{1,15}))?$/.exec(rangeText)
-  if (!match) return null
-  const length = Number(match[1])
-  const offset = match[2] === undefined ? (nextOffset.get(url) ?? 0) : Number(match[2])
-  if (length === 0 || !Number.isSafeInteger(offset + length)) return null
+  const range = parseByteRange(rangeText)
+  if (!range) return null
+  const { length } = range
+  const offset = range.offset ?? nextOffset.get(url) ?? 0
+  if (!Number.isSafeInteger(offset + length)) return null
   nextOffset.set(url, offset + length)
   return { source: { url, offset, length }, duration, rest }
 }
@@ -70,7 +68,7 @@ export interface PreloadHint {
 /** Reads an EXT-X-PRELOAD-HINT value; null when it names nothing usable. */
 export function readPreloadHint(value: string, base: string): PreloadHint | null {
   const type = attribute(value, 'TYPE')
-  const url = resolve(attribute(value, 'URI'), base)
+  const url = resolveLinked(attribute(value, 'URI'), base)
   if (!url || (type !== 'PART' && type !== 'MAP')) return null
   const startText = attribute(value, 'BYTERANGE-START')
   const lengthText = attribute(value, 'BYTERANGE-LENGTH')
@@ -112,7 +110,8 @@ export function rewriteServerControl(
   return { value: kept.length > 0 ? formatAttributes(kept) : null, removed }
 }
 
-function resolve(uri: string | undefined, base: string): string | null {
+/** A URI a playlist tag names, resolved; null unless it is a URL the origin can read (http(s), file). */
+export function resolveLinked(uri: string | undefined, base: string): string | null {
   if (!uri) return null
   try {
     const url = new URL(uri, base)
