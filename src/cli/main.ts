@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { serve, type ServeFlags } from './serve.js'
+import { packageFeed, type PackageFlags } from './package.js'
 import { runTracker, type TrackerFlags } from './tracker.js'
 
 function positiveInt(value: string): number {
@@ -33,6 +34,13 @@ const addTracker = (value: string): string[] => {
   return trackerChoice.extra
 }
 
+/** `--shard ws://a/announce[,ws://a2/announce]`: one shard per flag, its trackers comma-separated. */
+function shard(value: string, previous: string[][] = []): string[][] {
+  const urls = value.split(',').map((part) => part.trim())
+  for (const part of urls) if (!/^wss?:\/\/[^\s"]+$/.test(part)) throw new InvalidArgumentError(`expected ws:// or wss:// tracker URLs, got ${part}`)
+  return [...previous, urls]
+}
+
 const EXAMPLES = `
 Examples:
   live-torrent serve                                   the built-in sample, looped live
@@ -42,8 +50,10 @@ Examples:
   live-torrent serve movie.mp4 --port 9000             a video file, packaged live by ffmpeg
   live-torrent serve https://example.com/ll.m3u8 --low-latency off   an LL-HLS feed as plain HLS
   live-torrent serve ./hls --public-url https://cdn.example.com/live/ --tracker wss://tracker.example.com
+  live-torrent package ./hls ./www --public-url https://live.example.com/ --tracker wss://tracker.example.com/announce
   live-torrent tracker --port 8000 --host 0.0.0.0        the tracker alone
-  live-torrent serve ./hls --no-tracker --tracker ws://tracker-a:8000/announce --tracker ws://tracker-b:8000/announce`
+  live-torrent serve ./hls --no-tracker --tracker ws://tracker-a:8000/announce --tracker ws://tracker-b:8000/announce
+  live-torrent serve ./hls --shard ws://tracker-a:8000/announce --shard ws://tracker-b:8000/announce   viewers split in two`
 
 const program = new Command()
 program
@@ -65,17 +75,49 @@ const serveCommand = program
   .option('--no-tracker', 'do not run the built-in tracker (use only --tracker URLs)')
   .option('--cors <origin>', 'Access-Control-Allow-Origin: *, an origin, or a comma-separated list', '*')
   .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
+  .option('--shard <trackers>', 'a mesh shard on its own tracker(s), comma-separated (repeatable: viewers split over the shards)', shard)
   .option('--min-swarm <viewers>', 'privacy: P2P only once this many viewers watch (no address reaches a peer before)', positiveInt, 1)
   .addOption(
     new Option('--low-latency <mode>', 'LL-HLS sources: on passes parts and blocking reload through, off converts to plain HLS')
       .choices(['on', 'off'])
       .default('on'),
   )
+  .addOption(
+    new Option('--segments <where>', 'where viewers fetch segment bytes: origin, or upstream (the source or its CDN; only playlists and torrents from here)')
+      .choices(['origin', 'upstream'])
+      .default('origin'),
+  )
   .addHelpText('after', EXAMPLES)
   .action((source: string | undefined, flags: Omit<ServeFlags, 'trackers' | 'builtinTracker'>) =>
     serve(source, { ...flags, trackers: trackerChoice.extra, builtinTracker: trackerChoice.builtin }),
   )
 serveCommand.on('option:no-tracker', () => (trackerChoice.builtin = false))
+
+/** `package` collects its own --tracker list: commander keeps one parsed value per command, not one per program. */
+const packageTrackers: string[] = []
+
+program
+  .command('package')
+  .description('write the P2P-ready feed (playlists, torrents, segments, player page) into a folder for any static server or CDN')
+  .argument('<source>', 'a folder a packager writes into, a .m3u8 file or URL, a video file, or "sample"')
+  .argument('<outdir>', 'the output folder (created if missing)')
+  .requiredOption('--public-url <url>', 'absolute URL the output folder is served at (magnets and torrents point there)', url)
+  .option('-w, --window <segments>', 'segments in a live playlist', positiveInt, 6)
+  .option('--loop', 'package a finished folder or VOD playlist as an endless live stream', false)
+  .option('--tracker <url>', 'tracker URL for every magnet (repeatable; a standalone `live-torrent tracker`)', (value: string) => {
+    packageTrackers.push(url(value))
+    return packageTrackers
+  })
+  .option('--shard <trackers>', 'a mesh shard on its own tracker(s), comma-separated (repeatable)', shard)
+  .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
+  .addOption(
+    new Option('--segments <where>', 'origin: segment files are written; upstream: playlists name the source URLs (http sources)')
+      .choices(['origin', 'upstream'])
+      .default('origin'),
+  )
+  .action((source: string, outDir: string, flags: Omit<PackageFlags, 'trackers'>) =>
+    packageFeed(source === 'sample' ? undefined : source, outDir, { ...flags, trackers: packageTrackers }),
+  )
 
 program
   .command('tracker')

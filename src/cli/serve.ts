@@ -2,6 +2,7 @@ import { SingleBar, Presets } from 'cli-progress'
 import { createLogger } from './logger.js'
 import type { LowLatencyMode } from '../origin/low-latency/tags.js'
 import { Origin } from '../origin/origin.js'
+import type { SegmentsAt } from '../origin/rendition.js'
 import { describeSource, resolveSource } from '../origin/sources/resolve.js'
 
 export interface ServeFlags {
@@ -16,9 +17,12 @@ export interface ServeFlags {
   builtinTracker: boolean
   cors: string
   ffmpeg?: string
+  /** Mesh shards, each with its trackers. */
+  shard?: string[][]
   /** Privacy: relay WebRTC offers only in swarms of at least this many viewers. */
   minSwarm: number
   lowLatency: LowLatencyMode
+  segments: SegmentsAt
 }
 
 /** `live-torrent serve`: starts an origin, prints where to watch it, stops cleanly on Ctrl-C. */
@@ -41,10 +45,12 @@ export async function serve(source: string | undefined, flags: ServeFlags): Prom
         loop: flags.loop,
         builtinTracker: flags.builtinTracker,
         trackers: flags.trackers,
+        shards: flags.shard ?? [],
         cors: flags.cors,
         ffmpegPath: flags.ffmpeg,
         tracker: { minSwarm: flags.minSwarm },
         lowLatency: flags.lowLatency,
+        segmentsAt: flags.segments,
       },
       { logger, onProgress: (done, total) => progress.update(done, total) },
     )

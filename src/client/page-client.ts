@@ -1,4 +1,5 @@
 import WebTorrent from 'webtorrent/dist/webtorrent.min.js'
+import { fallbackShard, pickShard, type MeshShard } from '../protocol/mesh-shards.js'
 import type { AnnouncedSegment } from '../protocol/playlist-magnets.js'
 import { browserClock, consoleLog, fetchHttp } from './adapters/browser-ports.js'
 import { Mesh } from './adapters/mesh.js'
@@ -14,7 +15,8 @@ import { StatsRecorder } from './core/stats.js'
  * The page's P2P side, one per page: the delivery core over its browser ports (WebTorrent swarms on the neighbour
  * mesh, fetch, the page's clock). The service worker bridge or the hls.js loader tells it which segments exist
  * (announce) and asks for them (deliver); it answers with verified bytes from peers, or with HTTP once the
- * deadline passes, and seeds them. P2P starts on the first playlist with magnets, on the tracker they name.
+ * deadline passes, and seeds them. P2P starts on the first playlist with magnets, in the mesh shard it lists
+ * for this viewer (or, without mesh lines, on the WebSocket trackers the magnets name).
  */
 export class PageClient {
   readonly recorder: StatsRecorder
@@ -34,11 +36,11 @@ export class PageClient {
     return this.config.p2p
   }
 
-  /** A playlist lists these segments: join their swarms now, well before the player asks. */
-  announce(playlistUrl: string, segments: AnnouncedSegment[]): void {
+  /** A playlist lists these segments (and where viewers meet): join their swarms now, well before the player asks. */
+  announce(playlistUrl: string, segments: AnnouncedSegment[], mesh: readonly MeshShard[] = []): void {
     if (segments.length > 0) this.originUrl ??= originOf(segments[0]!.magnet.torrentUrl)
     if (!this.config.p2p || segments.length === 0) return
-    this.ensureStarted(segments)?.announce(playlistUrl, segments)
+    this.ensureStarted(segments, mesh)?.announce(playlistUrl, segments)
   }
 
   /**
@@ -65,21 +67,23 @@ export class PageClient {
     this.torrents?.destroy()
   }
 
-  /** Starts WebTorrent, the mesh and the core on the first segments, with the tracker their magnets name. */
-  private ensureStarted(segments: AnnouncedSegment[]): DeliveryCore | null {
+  /** Starts WebTorrent, the mesh and the core on the first segments, in this viewer's mesh shard. */
+  private ensureStarted(segments: AnnouncedSegment[], shards: readonly MeshShard[]): DeliveryCore | null {
     if (this.core) return this.core
-    const trackerUrls = webSocketTrackers(segments)
-    if (trackerUrls.length === 0) {
-      console.warn('live-torrent: the magnets name no WebSocket tracker; P2P is off for this stream')
+    const shard = pickShard(shards, this.peerId) ?? fallbackShard(segments.flatMap((segment) => segment.magnet.trackers))
+    if (!shard) {
+      console.warn('live-torrent: the playlist names no WebSocket tracker; P2P is off for this stream')
       return null
     }
+    this.recorder.meshShard(Math.max(0, shards.indexOf(shard)))
     assertWebTorrent()
     const torrents = new WebTorrent({ peerId: this.peerId, tracker: false, dht: false, lsd: false, utPex: false, webSeeds: false })
     torrents.on('error', (err) => console.warn('live-torrent: WebTorrent error', err))
     if (this.config.uploadLimit > 0) torrents.throttleUpload(this.config.uploadLimit)
     let core: DeliveryCore | null = null
     const mesh: Mesh = new Mesh({
-      trackerUrls,
+      trackerUrls: shard.trackers,
+      swarm: shard.swarm,
       peerId: this.peerId,
       maxNeighbours: this.config.maxNeighbours,
       iceServers: this.config.iceServers,
@@ -127,12 +131,4 @@ function originOf(url: string): string | null {
 function randomPeerId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(20))
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
-}
-
-/** Trackers the mesh meets other viewers through: every WebSocket tracker the magnets name, at most this many. */
-const MAX_TRACKERS = 4
-
-function webSocketTrackers(segments: AnnouncedSegment[]): string[] {
-  const urls = new Set(segments.flatMap((segment) => segment.magnet.trackers).filter((url) => /^wss?:\/\//.test(url)))
-  return [...urls].slice(0, MAX_TRACKERS)
 }

@@ -48,7 +48,7 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
   navigator.serviceWorker.addEventListener('message', (event: MessageEvent<SwToPageMessage>) => {
     const message = event.data
     if (!isLiveTorrentMessage(message)) return
-    if (message.lt === 'segments') client.announce(message.playlistUrl, message.segments)
+    if (message.lt === 'segments') client.announce(message.playlistUrl, message.segments, Array.isArray(message.mesh) ? message.mesh : [])
     else if (message.lt === 'http-fetched') client.recorder.httpSegment(message.bytes)
     else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs(), graceMs)
   })

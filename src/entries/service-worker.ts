@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { isLiveTorrentMessage, type HttpFetchedMessage, type PageToSwMessage, type SegmentsMessage } from '../protocol/messages.js'
 import { MAGNET_TAG } from '../protocol/magnet-line.js'
+import { readMeshShards } from '../protocol/mesh-shards.js'
 import { readPlaylistMagnets } from '../protocol/playlist-magnets.js'
 import { askPage, requestKey, segmentResponse } from '../sw/segment-request.js'
 import { Viewers } from '../sw/viewers.js'
@@ -70,7 +71,7 @@ async function announce(clientId: string, response: Response, playlistUrl: strin
   const segments = readPlaylistMagnets(text, playlistUrl)
   viewers.remember(clientId, segments)
   const client = await self.clients.get(clientId)
-  const message: SegmentsMessage = { lt: 'segments', playlistUrl, segments }
+  const message: SegmentsMessage = { lt: 'segments', playlistUrl, segments, mesh: readMeshShards(text) }
   client?.postMessage(message)
 }
 

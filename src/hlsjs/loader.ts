@@ -9,6 +9,7 @@ import type {
   PlaylistLoaderContext,
 } from 'hls.js'
 import { MAGNET_TAG } from '../protocol/magnet-line.js'
+import { readMeshShards, type MeshShard } from '../protocol/mesh-shards.js'
 import { readPlaylistMagnets, segmentKey } from '../protocol/playlist-magnets.js'
 import type { DeliveredSegment } from '../client/core/segment-request.js'
 import type { AnnouncedSegment } from '../protocol/playlist-magnets.js'
@@ -18,7 +19,7 @@ type LoaderClass<T extends LoaderContext> = new (config: HlsConfig) => Loader<T>
 /** What the loaders need of the page client (src/client/page-client.ts). */
 export interface LoaderClient {
   readonly p2p: boolean
-  announce(playlistUrl: string, segments: AnnouncedSegment[]): void
+  announce(playlistUrl: string, segments: AnnouncedSegment[], mesh: MeshShard[]): void
   knows(key: string): boolean
   deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null>
 }
@@ -47,7 +48,7 @@ export function createLoaders(
         onSuccess: (response, stats, ctx, details) => {
           if (typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
             const playlistUrl = response.url || ctx.url
-            deps.client.announce(playlistUrl, readPlaylistMagnets(response.data, playlistUrl))
+            deps.client.announce(playlistUrl, readPlaylistMagnets(response.data, playlistUrl), readMeshShards(response.data))
           }
           callbacks.onSuccess(response, stats, ctx, details)
         },

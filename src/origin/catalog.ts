@@ -18,6 +18,8 @@ export interface CatalogEvents {
   /** The last published copy of an infohash is gone: its swarm can be pruned. */
   onInfoHashGone: (infoHash: string) => void
   onSegmentDropped: (segment: PublishedSegment) => void
+  /** Any path was added, replaced or removed. */
+  onChanged?: () => void
 }
 
 /** The origin's path table, plus the set of infohashes it currently publishes (what the tracker admits). */
@@ -34,17 +36,26 @@ export class Catalog {
 
   set(path: string, resource: Resource): void {
     this.resources.set(path, resource)
+    this.events.onChanged?.()
   }
 
   delete(path: string): void {
     this.resources.delete(path)
+    this.events.onChanged?.()
+  }
+
+  /** Every path and what it names. */
+  entries(): IterableIterator<[string, Resource]> {
+    return this.resources.entries()
   }
 
   publishSegment(segment: PublishedSegment): void {
-    this.resources.set(segment.path, { kind: 'segment', segment })
+    // A segment that stays upstream is not served here at all.
+    if (!segment.webSeed) this.resources.set(segment.path, { kind: 'segment', segment })
     this.resources.set(`${segment.path}.torrent`, { kind: 'torrent', segment })
     const hash = segment.torrent.infoHash
     this.infoHashes.set(hash, (this.infoHashes.get(hash) ?? 0) + 1)
+    this.events.onChanged?.()
   }
 
   /** Keeps a segment that left the playlist downloadable for `graceMs`, then forgets it. */
@@ -85,5 +96,6 @@ export class Catalog {
       this.events.onInfoHashGone(hash)
     }
     this.events.onSegmentDropped(segment)
+    this.events.onChanged?.()
   }
 }

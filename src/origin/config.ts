@@ -1,6 +1,7 @@
 import type { TrackerConfig } from '../tracker/config.js'
 import type { AudienceConfig } from './audience/config.js'
 import { LOW_LATENCY_MODES, type LowLatencyMode } from './low-latency/tags.js'
+import { SEGMENTS_AT, type SegmentsAt } from './rendition.js'
 
 /** Everything an origin can be told, with every default written once, here. */
 export interface OriginConfig {
@@ -18,6 +19,13 @@ export interface OriginConfig {
   trackers: string[]
   /** Run the built-in WebSocket tracker at /announce. */
   builtinTracker: boolean
+  /**
+   * Mesh shards: each entry is one shard's WebSocket trackers; viewers pick a shard by their own id and meet only
+   * there, so an audience spreads over trackers that share no state. Empty: one shard on the magnets' trackers.
+   */
+  shards: string[][]
+  /** Names the feed's mesh swarms (feeds sharing a tracker never mix); default: derived from the source and URL. */
+  feedId?: string
   /** Access-Control-Allow-Origin: '*', one origin, or a comma-separated list. */
   cors: string
   /** The built-in tracker's own settings (announce interval, per-connection limits); defaults in tracker/config.ts. */
@@ -39,6 +47,12 @@ export interface OriginConfig {
    * origin's names; `off` converts to plain HLS (the LL tags stripped) for players or CDNs that cannot do LL-HLS.
    */
   lowLatency: LowLatencyMode
+  /**
+   * Where viewers fetch segment bytes: `origin` serves them (`seg<N>.ts`); `upstream` keeps each segment's URL on
+   * its upstream or CDN, in the playlist and as the magnet's web seed, so only playlists and .torrent files come
+   * from the origin (which still hashes the upstream's bytes). Needs an http(s) source.
+   */
+  segmentsAt: SegmentsAt
   /** ffmpeg binary for video-file sources; default: found on PATH. */
   ffmpegPath?: string
 }
@@ -50,6 +64,7 @@ export const DEFAULT_CONFIG: OriginConfig = {
   loop: false,
   trackers: [],
   builtinTracker: true,
+  shards: [],
   cors: '*',
   tracker: {},
   audience: {},
@@ -59,6 +74,7 @@ export const DEFAULT_CONFIG: OriginConfig = {
   upstreamTimeoutMs: 10_000,
   cacheBytes: 512 * 1024 * 1024,
   lowLatency: 'on',
+  segmentsAt: 'origin',
 }
 
 export function withDefaults(partial: Partial<OriginConfig>): OriginConfig {
@@ -66,5 +82,12 @@ export function withDefaults(partial: Partial<OriginConfig>): OriginConfig {
   const config = { ...DEFAULT_CONFIG, ...defined }
   if (!LOW_LATENCY_MODES.includes(config.lowLatency))
     throw new Error(`lowLatency must be one of ${LOW_LATENCY_MODES.join(', ')}, got ${JSON.stringify(config.lowLatency)}`)
+  if (!SEGMENTS_AT.includes(config.segmentsAt))
+    throw new Error(`segmentsAt must be one of ${SEGMENTS_AT.join(', ')}, got ${JSON.stringify(config.segmentsAt)}`)
+  for (const shard of config.shards) {
+    if (!Array.isArray(shard) || shard.length === 0) throw new Error('shards: each shard lists at least one tracker URL')
+    for (const url of shard)
+      if (typeof url !== 'string' || !/^wss?:\/\/[^\s"]+$/.test(url)) throw new Error(`shards: not a ws:// or wss:// tracker URL: ${JSON.stringify(url)}`)
+  }
   return config
 }

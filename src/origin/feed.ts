@@ -5,7 +5,7 @@ import { PlaylistIngest } from './ingest/playlist-ingest.js'
 import { rewriteMaster } from './playlist/master.js'
 import { isMasterPlaylist, parseMasterPlaylist, assertHls } from './playlist/parse.js'
 import { ProxiedAssets } from './proxied-assets.js'
-import { Rendition } from './rendition.js'
+import { Rendition, type SegmentsAt } from './rendition.js'
 import { RenditionReports } from './low-latency/rendition-reports.js'
 import type { LowLatencyMode } from './low-latency/tags.js'
 
@@ -19,6 +19,8 @@ export interface FeedOptions {
   fetchConcurrency: number
   /** Pass LL-HLS through (`on`) or convert it to plain HLS (`off`). */
   lowLatency: LowLatencyMode
+  /** Where viewers fetch segment bytes: the origin, or the upstream they already live on. */
+  segmentsAt: SegmentsAt
 }
 
 /** The path every feed is served under, master or media. */
@@ -72,7 +74,11 @@ export class Feed {
   private addRendition(upstreamUrl: string, dir: string, playlistPath: string): void {
     const { catalog } = this.ctx
     const { windowSegments, lowLatency } = this.options
-    const rendition = new Rendition(dir, playlistPath, upstreamUrl, windowSegments, catalog, this.ctx.logger, lowLatency)
+    const rendition = new Rendition(dir, playlistPath, upstreamUrl, windowSegments, catalog, {
+      logger: this.ctx.logger,
+      lowLatency,
+      segmentsAt: this.options.segmentsAt,
+    })
     this.renditions.push(rendition)
     if (playlistPath !== ENTRY_PATH) {
       catalog.set(playlistPath, {
@@ -107,6 +113,11 @@ export class Feed {
     this.ctx.logger.info({ renditions: this.renditions.length, segments, loop: this.options.loop }, 'feed ready')
   }
 
+  /** A finished feed: ready, and every rendition has its ENDLIST (a live or looped feed never ends). */
+  get ended(): boolean {
+    return this.readyFlag && this.renditions.every((rendition) => rendition.window.isEnded)
+  }
+
   /** A watched folder changed: re-read playlists now rather than at the next poll. */
   poke(): void {
     for (const ingest of this.ingests) if (ingest instanceof PlaylistIngest) ingest.poke()
@@ -133,7 +144,7 @@ export class Feed {
     const lowLatency = edge.servesParts
       ? { partHorizonSeconds: 3 * edge.targetDuration, trailer: [...edge.trailerLines(), ...this.reports.lines(rendition)] }
       : undefined
-    const text = rendition.window.render((segment) => links.magnetFor(segment), lowLatency)
+    const text = rendition.window.render((segment) => links.magnetFor(segment), { lowLatency, meshLines: links.meshLines() })
     this.renderCache.set(rendition, { key: links.key, version, text })
     return text
   }

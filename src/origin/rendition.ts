@@ -10,10 +10,22 @@ import type { LowLatencyMode } from './low-latency/tags.js'
 import type { PublishedSegment } from './playlist/published.js'
 import type { SegmentTorrent } from './torrent/segment-torrent.js'
 
+/** Where viewers fetch segment bytes: from the origin (`seg<N>.ts`), or where they already live upstream (a CDN). */
+export type SegmentsAt = 'origin' | 'upstream'
+export const SEGMENTS_AT: readonly SegmentsAt[] = ['origin', 'upstream']
+
+export interface RenditionOptions {
+  logger?: Logger
+  lowLatency?: LowLatencyMode
+  /** Default 'origin'. */
+  segmentsAt?: SegmentsAt
+}
+
 /**
  * One media playlist as the origin serves it: where its playlist, segments and proxied assets live under the
  * origin, and the window of published segments. Local names are the origin's own (`seg<N>.ts`, `asset<K>.mp4`),
- * so upstream URLs on other hosts, with query strings, never reach the viewer.
+ * so upstream URLs on other hosts, with query strings, never reach the viewer. With segments kept upstream, the
+ * playlist names the upstream's segment, init segment and key URLs instead, and the origin serves none of their bytes.
  */
 export class Rendition {
   readonly window: MediaWindow
@@ -22,6 +34,8 @@ export class Rendition {
   private readonly assets: ProxiedAssets
   /** Where the playlist was last read from after redirects: the base of relative URIs in its tags. */
   baseUrl: string
+  private readonly segmentsAt: SegmentsAt
+  private readonly logger?: Logger
 
   constructor(
     /** Directory of this rendition under the origin, '' or ending in '/'. */
@@ -31,9 +45,11 @@ export class Rendition {
     readonly upstreamUrl: string,
     maxSegments: number | null,
     private readonly catalog: Catalog,
-    private readonly logger?: Logger,
-    lowLatencyMode: LowLatencyMode = 'on',
+    options: RenditionOptions = {},
   ) {
+    const { logger, lowLatency: lowLatencyMode = 'on', segmentsAt = 'origin' } = options
+    this.logger = logger
+    this.segmentsAt = segmentsAt
     this.baseUrl = upstreamUrl
     this.window = new MediaWindow({
       maxSegments,
@@ -63,7 +79,8 @@ export class Rendition {
     return rewriteUriAttribute(raw, (uri) => {
       // data: keys are inline and skd:/other schemes are DRM system identifiers, not fetchable resources.
       if (/^(data|skd):/i.test(uri)) return uri
-      return this.assets.name(new URL(uri, this.baseUrl).href, fallbackExt)
+      const absolute = new URL(uri, this.baseUrl).href
+      return this.segmentsAt === 'upstream' ? absolute : this.assets.name(absolute, fallbackExt)
     })
   }
 
@@ -85,7 +102,10 @@ export class Rendition {
     const segmentName = this.segmentName(sequence, upstream.url)
     const range = upstream.byteRange
     // A byte-range segment keeps naming its resource (with the BYTERANGE tag); its exact bytes are at `path`.
-    const uri = range ? this.assets.name(upstream.url, '.ts') : segmentName
+    const uri = this.segmentsAt === 'upstream' ? upstream.url : range ? this.assets.name(upstream.url, '.ts') : segmentName
+    // A web seed (BEP 19) names a whole file, so a byte range of one cannot be seeded from upstream: the
+    // origin's path stays its web seed (only BitTorrent clients that use web seeds read it).
+    const webSeed = this.segmentsAt === 'upstream' && !range ? upstream.url : undefined
     // Parts go under the origin's own names (or away, when not served); an unusable part line is left out.
     const partLines = this.lowLatency.partLines(upstream.sequence)
     let partsPlaced = false
@@ -109,6 +129,7 @@ export class Rendition {
       keyLine: input.keyLine && this.rewriteTag(input.keyLine),
       uri,
       path: this.dir + segmentName,
+      webSeed,
       byteRange: range,
       bodyKey: input.bodyKey,
       keepBody: input.keepBody,

@@ -1,6 +1,7 @@
 export * from './magnet-line.js'
 export * from './magnet.js'
 export * from './mesh.js'
+export * from './mesh-shards.js'
 export * from './playlist-magnets.js'
 export * from './stats.js'
 export * from './messages.js'

@@ -2,8 +2,9 @@
  * The neighbour mesh: every viewer of an origin announces this one infohash on the origin's tracker to find the
  * other viewers, and keeps one WebRTC connection per neighbour for the whole stream. Each segment's BitTorrent
  * wire then runs on a data channel of that connection (label = MESH_CHANNEL_PREFIX + the segment's infohash),
- * so joining a segment's swarm costs no new connection. The value is SHA-1("live-torrent mesh v1"), fixed so
- * that origin and viewers agree on it without a lookup; an origin hosts one feed, so one mesh per tracker.
+ * so joining a segment's swarm costs no new connection. Where viewers meet is in the playlist (mesh-shards.ts,
+ * a swarm per feed and shard); this fixed value, SHA-1("live-torrent mesh v1"), is used only for playlists that
+ * carry magnets but no mesh line.
  */
 export const MESH_INFOHASH = '6d8f9e4c7420f0337bed582a050d10f8dec7acbf'
 

@@ -1,3 +1,4 @@
+import type { MeshShard } from './mesh-shards.js'
 import type { AnnouncedSegment } from './playlist-magnets.js'
 
 /**
@@ -16,6 +17,8 @@ export interface SegmentsMessage {
   lt: 'segments'
   playlistUrl: string
   segments: AnnouncedSegment[]
+  /** The playlist's mesh shards (where viewers meet). */
+  mesh: MeshShard[]
 }
 
 /**

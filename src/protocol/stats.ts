@@ -29,6 +29,8 @@ export interface ViewerStats {
   stalls: number
   /** Whether this viewer uses P2P at all. */
   p2pEnabled: boolean
+  /** The mesh shard this viewer meets others in (its line among the playlist's mesh lines); null before P2P starts. */
+  meshShard: number | null
 }
 
 export function emptyStats(p2pEnabled = true): ViewerStats {
@@ -46,6 +48,7 @@ export function emptyStats(p2pEnabled = true): ViewerStats {
     fallbacks: 0,
     stalls: 0,
     p2pEnabled,
+    meshShard: null,
   }
 }
 

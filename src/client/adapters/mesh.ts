@@ -34,6 +34,8 @@ export interface Neighbour {
 export interface MeshOptions {
   /** WebSocket trackers to meet other viewers through: all of them at once, so one that is down costs nothing. */
   trackerUrls: string[]
+  /** The mesh swarm announced on them (the viewer's shard, see protocol/mesh-shards.ts). */
+  swarm: string
   peerId: string
   maxNeighbours: number
   iceServers: RTCIceServer[]
@@ -47,7 +49,7 @@ export interface MeshOptions {
 }
 
 /**
- * The viewers' mesh: peers found through the origin's tracker on MESH_INFOHASH, one WebRTC connection each, kept
+ * The viewers' mesh: peers found through the shard's trackers on its swarm, one WebRTC connection each, kept
  * for the whole stream. Segment wires run on extra data channels of these connections, so a new segment's swarm
  * is joined in one round trip instead of a fresh ICE/DTLS setup (seconds) per segment.
  */
@@ -65,6 +67,7 @@ export class Mesh implements MeshPort {
       (trackerUrl) =>
         new TrackerLink({
           trackerUrl,
+          swarm: options.swarm,
           peerId: options.peerId,
           rtcConfig: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy },
           numwant: () => Math.max(0, options.maxNeighbours - this.neighbours.size),

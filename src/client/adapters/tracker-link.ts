@@ -1,9 +1,10 @@
 import TrackerClient from 'bittorrent-tracker'
-import { MESH_INFOHASH } from '../../protocol/mesh.js'
 import type { SimplePeer } from './mesh.js'
 
 export interface TrackerLinkOptions {
   trackerUrl: string
+  /** The mesh swarm announced (the viewer's shard). */
+  swarm: string
   peerId: string
   rtcConfig: RTCConfiguration
   /** How many new peers to ask for now. */
@@ -54,7 +55,7 @@ export class TrackerLink {
   private connect(): void {
     const { options } = this
     const client = new TrackerClient({
-      infoHash: MESH_INFOHASH,
+      infoHash: options.swarm,
       peerId: options.peerId,
       announce: [options.trackerUrl],
       rtcConfig: options.rtcConfig,

@@ -45,6 +45,11 @@ export class StatsRecorder {
     this.httpBytes(null, bytes)
   }
 
+  /** P2P started in this mesh shard (set once, so no event of its own). */
+  meshShard(index: number): void {
+    this.stats.meshShard = index
+  }
+
   peers(count: number): void {
     if (this.stats.peers === count) return
     this.stats.peers = count

@@ -24,6 +24,14 @@ const ASSETS: Record<string, { file: string; contentType: string; headers?: Reco
   },
 }
 
+/** URL path -> file name of the player page and what it loads: a packaged feed's site (`live-torrent package`). */
+export const PLAYER_SITE_FILES: ReadonlyArray<[string, string]> = [
+  ['', 'index.html'],
+  ['player.js', 'player.js'],
+  ['live-torrent.js', 'live-torrent.js'],
+  ['live-torrent-sw.js', 'live-torrent-sw.js'],
+]
+
 /**
  * The player page and browser bundles, read once from dist/browser. Source maps are served next to them.
  * When the bundles have not been built, `missing` says so and the origin answers 503 with the command to run.

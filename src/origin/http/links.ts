@@ -1,4 +1,6 @@
 import { buildMagnetUri } from '../../protocol/magnet.js'
+import { formatMeshLine } from '../../protocol/mesh-shards.js'
+import { meshShards, type MeshPlan } from '../mesh-plan.js'
 import type { PublishedSegment } from '../playlist/published.js'
 import { torrentFile } from '../torrent/segment-torrent.js'
 
@@ -15,6 +17,7 @@ export class Links {
     readonly base: string,
     builtinTracker: boolean,
     extraTrackers: readonly string[],
+    private readonly mesh: MeshPlan = { feedId: '', shards: [] },
   ) {
     const own = new URL('announce', base)
     own.protocol = own.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -30,13 +33,18 @@ export class Links {
       infoHash: segment.torrent.infoHash,
       name: segment.torrent.name,
       trackers: this.trackers,
-      webSeed: this.url(segment.path),
+      webSeed: segment.webSeed ?? this.url(segment.path),
       torrentUrl: this.url(`${segment.path}.torrent`),
     })
   }
 
   torrentFor(segment: PublishedSegment): Uint8Array {
-    return torrentFile(segment.torrent, this.trackers, this.url(segment.path))
+    return torrentFile(segment.torrent, this.trackers, segment.webSeed ?? this.url(segment.path))
+  }
+
+  /** The playlist lines that say where viewers meet, one per mesh shard. */
+  meshLines(): string[] {
+    return meshShards(this.mesh, this.trackers).map(formatMeshLine)
   }
 
   /** Distinguishes renderings for different hosts in caches. */

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { OriginConfig } from '../config.js'
 import type { OriginContext } from '../context.js'
 import type { Tracker } from '../../tracker/tracker.js'
+import type { MeshPlan } from '../mesh-plan.js'
 import { Links } from './links.js'
 import { checkRequestPath } from './paths.js'
 import { serveResource } from './routes.js'
@@ -12,6 +13,8 @@ import { registerAudienceRoutes } from './audience-routes.js'
 export interface HttpDeps {
   ctx: OriginContext
   config: OriginConfig
+  /** Where the feed's viewers meet (the playlists' mesh lines). */
+  mesh: MeshPlan
   tracker: Tracker | null
 }
 
@@ -65,7 +68,7 @@ async function serveCatalog(deps: HttpDeps, assets: BrowserAssets, request: Fast
     reply.code(404).type('text/plain').send('not found\n')
     return
   }
-  await serveResource(deps.ctx, resource, checked.path, linksFor(request, deps.config), request, reply)
+  await serveResource(deps.ctx, resource, checked.path, linksFor(request, deps.config, deps.mesh), request, reply)
 }
 
 /** The player page and browser bundles: revalidated on every load so a new build reaches viewers at once. */
@@ -96,10 +99,10 @@ function updateTrackerGauges({ ctx, tracker }: HttpDeps): void {
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
 
 /** The base URL a viewer used: the configured public URL, else the request's own host (validated). */
-export function linksFor(request: FastifyRequest, config: OriginConfig): Links {
+export function linksFor(request: FastifyRequest, config: OriginConfig, mesh: MeshPlan): Links {
   const extra = config.trackers
   if (config.publicUrl)
-    return new Links(config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`, config.builtinTracker, extra)
+    return new Links(config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`, config.builtinTracker, extra, mesh)
   const host = request.headers.host && HOST_PATTERN.test(request.headers.host) ? request.headers.host : `${config.host}:${config.port}`
-  return new Links(`${request.protocol}://${host}/`, config.builtinTracker, extra)
+  return new Links(`${request.protocol}://${host}/`, config.builtinTracker, extra, mesh)
 }

@@ -92,14 +92,20 @@ export class MediaWindow {
   }
 
   /**
-   * Renders the playlist; `magnetFor` gives each segment's magnet URI for the requesting host. With `lowLatency`,
-   * the segments that end within `partHorizonSeconds` of the live edge keep their EXT-X-PART lines (RFC 8216bis
-   * lets older parts go), and `trailer` (the edge's parts, hint, rendition reports) follows the last segment.
+   * Renders the playlist; `magnetFor` gives each segment's magnet URI for the requesting host, `meshLines` (where
+   * viewers meet) follow the header. With `lowLatency`, the segments that end within `partHorizonSeconds` of the
+   * live edge keep their EXT-X-PART lines (RFC 8216bis lets older parts go), and `trailer` (the edge's parts,
+   * hint, rendition reports) follows the last segment.
    */
-  render(magnetFor: (segment: PublishedSegment) => string, lowLatency?: { partHorizonSeconds: number; trailer: string[] }): string {
+  render(
+    magnetFor: (segment: PublishedSegment) => string,
+    options: { meshLines?: string[]; lowLatency?: { partHorizonSeconds: number; trailer: string[] } } = {},
+  ): string {
+    const { lowLatency } = options
     const first = this.entries[0]
     const out = ['#EXTM3U', ...this.header, `#EXT-X-MEDIA-SEQUENCE:${first?.sequence ?? 0}`]
     if (this.discontinuitySequence > 0) out.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${this.discontinuitySequence}`)
+    out.push(...(options.meshLines ?? []))
     const partsFrom = lowLatency ? this.firstWithParts(lowLatency.partHorizonSeconds) : Infinity
     this.entries.forEach((entry, index) => renderSegment(out, entry, index === 0, magnetFor(entry), index >= partsFrom))
     if (lowLatency) out.push(...lowLatency.trailer)

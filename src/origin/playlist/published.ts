@@ -17,6 +17,8 @@ export interface PublishedSegment {
   uri: string
   /** Origin path (no leading slash) of the segment's exact bytes: the web seed and the .torrent's base. */
   path: string
+  /** The segment's own URL upstream, when segments stay where they live: its web seed, and the origin serves no bytes. */
+  webSeed?: string
   /** Byte range of this segment inside the resource the playlist URI names, when the upstream used byte ranges. */
   byteRange?: ByteRange
   /** Key into the segment body cache. */
