@@ -37,7 +37,8 @@ const addTracker = (value: string): string[] => {
 /** `--shard ws://a/announce[,ws://a2/announce]`: one shard per flag, its trackers comma-separated. */
 function shard(value: string, previous: string[][] = []): string[][] {
   const urls = value.split(',').map((part) => part.trim())
-  for (const part of urls) if (!/^wss?:\/\/[^\s"]+$/.test(part)) throw new InvalidArgumentError(`expected ws:// or wss:// tracker URLs, got ${part}`)
+  for (const part of urls)
+    if (!/^wss?:\/\/[^\s"]+$/.test(part)) throw new InvalidArgumentError(`expected ws:// or wss:// tracker URLs, got ${part}`)
   return [...previous, urls]
 }
 
@@ -83,7 +84,10 @@ const serveCommand = program
       .default('on'),
   )
   .addOption(
-    new Option('--segments <where>', 'where viewers fetch segment bytes: origin, or upstream (the source or its CDN; only playlists and torrents from here)')
+    new Option(
+      '--segments <where>',
+      'where viewers fetch segment bytes: origin, or upstream (the source or its CDN; only playlists and torrents from here)',
+    )
       .choices(['origin', 'upstream'])
       .default('origin'),
   )

@@ -87,7 +87,8 @@ export function withDefaults(partial: Partial<OriginConfig>): OriginConfig {
   for (const shard of config.shards) {
     if (!Array.isArray(shard) || shard.length === 0) throw new Error('shards: each shard lists at least one tracker URL')
     for (const url of shard)
-      if (typeof url !== 'string' || !/^wss?:\/\/[^\s"]+$/.test(url)) throw new Error(`shards: not a ws:// or wss:// tracker URL: ${JSON.stringify(url)}`)
+      if (typeof url !== 'string' || !/^wss?:\/\/[^\s"]+$/.test(url))
+        throw new Error(`shards: not a ws:// or wss:// tracker URL: ${JSON.stringify(url)}`)
   }
   return config
 }

@@ -28,7 +28,8 @@ export interface MeshShard {
 export function formatMeshLine(shard: MeshShard): string {
   if (!/^[0-9a-f]{40}$/.test(shard.swarm)) throw new Error(`a mesh swarm is 40 lowercase hex digits, got ${shard.swarm}`)
   for (const url of shard.trackers) {
-    if (!isWebSocketUrl(url) || /[\s"]/.test(url)) throw new Error(`a mesh tracker must be a ws:// or wss:// URL without spaces or quotes: ${url}`)
+    if (!isWebSocketUrl(url) || /[\s"]/.test(url))
+      throw new Error(`a mesh tracker must be a ws:// or wss:// URL without spaces or quotes: ${url}`)
   }
   return `${PREFIX}SWARM=${shard.swarm},TRACKERS="${shard.trackers.join(' ')}"`
 }

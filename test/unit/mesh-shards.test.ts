@@ -53,7 +53,7 @@ describe('mesh shards in the playlist', () => {
     assert.deepEqual(readMeshShards(text), [{ swarm: meshSwarm('f', 0), trackers: [A] }])
   })
 
-  it('a playlist without mesh lines (another packager) meets on the fixed swarm of its magnets\' ws trackers', () => {
+  it("a playlist without mesh lines (another packager) meets on the fixed swarm of its magnets' ws trackers", () => {
     assert.deepEqual(fallbackShard([A, 'udp://x:1', A, B]), { swarm: MESH_INFOHASH, trackers: [A, B] })
     assert.equal(fallbackShard(['udp://x:1']), null)
   })

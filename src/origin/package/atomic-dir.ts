@@ -32,7 +32,8 @@ export class AtomicDir {
   private resolve(path: string): string {
     const file = join(this.root, path)
     const inside = relative(this.root, file)
-    if (inside === '' || inside.startsWith('..') || inside.split(sep).includes('..')) throw new Error(`refusing to write outside the output directory: ${path}`)
+    if (inside === '' || inside.startsWith('..') || inside.split(sep).includes('..'))
+      throw new Error(`refusing to write outside the output directory: ${path}`)
     return file
   }
 }

@@ -49,7 +49,12 @@ export class Packager {
     this.timer = setInterval(() => this.request(), SYNC_INTERVAL_MS)
   }
 
-  static async start(spec: SourceSpec, target: PackageTarget, partial: Partial<OriginConfig>, options: ContextOptions = {}): Promise<Packager> {
+  static async start(
+    spec: SourceSpec,
+    target: PackageTarget,
+    partial: Partial<OriginConfig>,
+    options: ContextOptions = {},
+  ): Promise<Packager> {
     const publicUrl = checkPublicUrl(target.publicUrl)
     // A static server cannot hold a blocking playlist reload, so LL-HLS sources are packaged as plain HLS.
     const config = withDefaults({ ...partial, builtinTracker: false, publicUrl, lowLatency: 'off' })
@@ -59,7 +64,8 @@ export class Packager {
     await copyPlayerSite(new AtomicDir(target.outDir))
     const running = await RunningFeed.start(ctx, spec, config)
     packager = new Packager(ctx, running, { outDir: target.outDir, publicUrl }, config, mesh)
-    if (packager.links.meshLines().length === 0) ctx.logger.warn('no WebSocket tracker (--tracker or --shard): viewers of this package will play over HTTP only')
+    if (packager.links.meshLines().length === 0)
+      ctx.logger.warn('no WebSocket tracker (--tracker or --shard): viewers of this package will play over HTTP only')
     packager.request()
     return packager
   }
@@ -81,7 +87,9 @@ export class Packager {
     this.syncing = (async () => {
       do {
         this.again = false
-        await this.sync().catch((err: unknown) => this.ctx.logger.error({ err: (err as Error).message }, 'package: writing the output failed; retrying'))
+        await this.sync().catch((err: unknown) =>
+          this.ctx.logger.error({ err: (err as Error).message }, 'package: writing the output failed; retrying'),
+        )
       } while (this.again)
     })().finally(() => (this.syncing = null))
   }
@@ -89,7 +97,8 @@ export class Packager {
   private async sync(): Promise<void> {
     const entries = [...this.ctx.catalog.entries()]
     let complete = true
-    for (const [path, resource] of entries) if (resource.kind !== 'playlist') complete = (await this.writeResource(path, resource)) && complete
+    for (const [path, resource] of entries)
+      if (resource.kind !== 'playlist') complete = (await this.writeResource(path, resource)) && complete
     // A playlist must never name a file that is not there yet: while one is missing, playlists wait for it.
     if (!complete) return
     for (const [path, resource] of entries) if (resource.kind === 'playlist') await this.writePlaylist(path, resource)
