@@ -24,6 +24,11 @@ export interface TrackerConfig {
   maxScrapeInfoHashes: number
   /** Connections at once; a new one beyond is refused (HTTP 503). */
   maxSockets: number
+  /**
+   * Peers one swarm holds. bittorrent-tracker's default is 1,000, beyond which it forgets the least recent
+   * announcer: in a larger mesh, viewers were offered peers that had just been forgotten, and their answers refused.
+   */
+  maxPeersPerSwarm: number
   /** Refused messages a connection may send before it is closed (WebSocket close code 1008). */
   maxViolationsPerSocket: number
   /**
@@ -50,6 +55,7 @@ export const DEFAULT_TRACKER_CONFIG: TrackerConfig = {
   maxSdpBytes: 8 * 1024,
   maxScrapeInfoHashes: 64,
   maxSockets: 100_000,
+  maxPeersPerSwarm: 100_000,
   maxViolationsPerSocket: 50,
   heartbeatMs: 30_000,
   minSwarm: 1,

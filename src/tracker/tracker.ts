@@ -54,6 +54,7 @@ export class Tracker {
     const isPublished = options.isPublished ?? (() => true)
     this.server = new GuardedTrackerServer({
       announceIntervalMs: this.config.announceIntervalMs,
+      maxPeersPerSwarm: this.config.maxPeersPerSwarm,
       maxMessageBytes: this.config.maxMessageBytes,
       filter: (infoHash) =>
         infoHash === MESH_INFOHASH || isPublished(infoHash)

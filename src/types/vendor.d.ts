@@ -35,6 +35,8 @@ declare module 'bittorrent-tracker' {
     ws?: boolean | { noServer?: boolean }
     stats?: boolean
     interval?: number
+    /** Peers one swarm holds (lru max; default 1000). */
+    peersCacheLength?: number
     trustProxy?: boolean
     filter?: (infoHash: string, params: unknown, cb: (err?: Error | null) => void) => void
   }

@@ -13,8 +13,15 @@ export interface StockTracker {
   close(): Promise<void>
 }
 
-export async function startStockTracker(): Promise<StockTracker> {
-  const tracker = new TrackerServer({ http: false, udp: false, stats: false, ws: { noServer: true } })
+export interface StockTrackerOptions {
+  /** Default: any free port. */
+  port?: number
+  /** The library's interval (ms); it tells WebSocket clients a fifth of it. Default: the library's. */
+  intervalMs?: number
+}
+
+export async function startStockTracker(options: StockTrackerOptions = {}): Promise<StockTracker> {
+  const tracker = new TrackerServer({ http: false, udp: false, stats: false, interval: options.intervalMs, ws: { noServer: true } })
   tracker.on('warning', () => {})
   tracker.on('error', (err: Error) => console.error(`stock tracker: ${err.message}`))
   const http = createServer((_req, res) => res.writeHead(404).end())
@@ -22,7 +29,7 @@ export async function startStockTracker(): Promise<StockTracker> {
     const wss = tracker.ws!
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
   })
-  await new Promise<void>((resolve, reject) => http.once('error', reject).listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => http.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve))
   const { port } = http.address() as AddressInfo
   return {
     url: `ws://127.0.0.1:${port}`,
