@@ -5,7 +5,7 @@
  * Server, in the same run. For each: peers held, announces per second, announce latency p50/p99, the tracker's
  * memory per peer and CPU. Writes bench/results/tracker.json and prints a table. Loopback only; stops by itself.
  *
- *   npm run bench:tracker -- [--peers 25000] [--rate 500] [--steady 30]
+ *   npm run bench:tracker -- [--peers 19000] [--rate 500] [--steady 30]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -18,7 +18,8 @@ import { percentile, writeResults } from './stats.js'
 
 const { values } = parseArgs({
   options: {
-    peers: { type: 'string', default: '25000' },
+    // Below the 20,000 descriptors one process may hold on these machines (one socket per peer).
+    peers: { type: 'string', default: '19000' },
     rate: { type: 'string', default: '500' },
     steady: { type: 'string', default: '30' },
   },
@@ -106,10 +107,24 @@ async function measure(name: string, trackerArgs: (port: number) => string[], pa
   const loads = Array.from({ length: count }, (_, index) => {
     const peers = Math.floor(PEERS / count) + (index < PEERS % count ? 1 : 0)
     const rate = Number(values.rate) / count
-    const child = spawnWithFds([loadScript, '--url', `ws://127.0.0.1:${port}${path}`, '--swarm', swarm, '--peers', String(peers), '--rate', String(rate), '--steady', values.steady!])
+    const child = spawnWithFds([
+      loadScript,
+      '--url',
+      `ws://127.0.0.1:${port}${path}`,
+      '--swarm',
+      swarm,
+      '--peers',
+      String(peers),
+      '--rate',
+      String(rate),
+      '--steady',
+      values.steady!,
+    ])
     let output = ''
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const done = new Promise<LoadResult>((resolve) => child.once('exit', () => resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as LoadResult)))
+    const done = new Promise<LoadResult>((resolve) =>
+      child.once('exit', () => resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as LoadResult)),
+    )
     return done
   })
   // CPU over the steady window: sampled from the moment the load says it measures (ramp + one interval).

@@ -40,7 +40,9 @@ describe('tracker swarms as large as a big mesh', () => {
       onThrow: (err) => assert.fail(String(err)),
       onWarning: () => {},
     })
-    const library = (guarded as unknown as { server: { createSwarm(hash: string, cb: (err: Error | null, swarm: TestSwarm) => void): void } }).server
+    const library = (
+      guarded as unknown as { server: { createSwarm(hash: string, cb: (err: Error | null, swarm: TestSwarm) => void): void } }
+    ).server
     const big = await new Promise<TestSwarm>((resolve) => library.createSwarm('aa'.repeat(20), (_err, created) => resolve(created)))
     await guarded.close()
     for (let i = 0; i < 5000; i++) announce(big, `peer-${i}`, 'started')
