@@ -4,45 +4,28 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { pino } from 'pino'
 import { readMeshShards } from '../src/protocol/mesh-shards.js'
 import { startStandaloneTracker, type StandaloneTracker } from '../src/tracker/standalone.js'
-import { launchChromium, type Browser } from './support/browser.js'
 import { startLivePackager } from './support/media.js'
 import { startNginx, type Nginx } from './support/nginx.js'
 import { eventually, freePort, getText, playlistEntries, startOrigin } from './support/origin.js'
-import { OriginDigests, openViewer, type Viewer } from './support/viewers.js'
+import { browserSuite, OriginDigests, type Viewer } from './support/viewers.js'
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 
 describe('beyond one machine: static packaging, segments on a CDN, sharded trackers', () => {
-  let browser: Browser
-  const viewers: Viewer[] = []
-  const closers: Array<() => Promise<void>> = []
-
-  before(async () => {
-    browser = await launchChromium()
-  })
-  after(async () => {
-    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
-    await browser?.close()
-    for (const close of closers.reverse()) await close().catch(() => {})
-  })
-
-  const open = async (pageUrl: string, name: string): Promise<Viewer> => {
-    const viewer = await openViewer(browser, pageUrl, { name })
-    viewers.push(viewer)
-    return viewer
-  }
+  const suite = browserSuite()
+  const open = (pageUrl: string, name: string): Promise<Viewer> => suite.open(pageUrl, name)
   const tracker = async (): Promise<StandaloneTracker> => {
     const started = await startStandaloneTracker({ port: 0, host: '127.0.0.1', logger })
-    closers.push(() => started.close())
+    suite.defer(() => started.close())
     return started
   }
   const nginx = async (root: string, port?: number): Promise<Nginx> => {
     const started = await startNginx(root, port)
-    closers.push(() => started.stop())
+    suite.defer(() => started.stop())
     return started
   }
   const peerBytes = async (group: Viewer[]): Promise<number> => {
@@ -64,7 +47,7 @@ describe('beyond one machine: static packaging, segments on a CDN, sharded track
     const port = await freePort()
     const site = `http://127.0.0.1:${port}/`
     const cli = startCli(['package', 'sample', out, '--public-url', site, '--tracker', own.announceUrl])
-    closers.push(() => stopCli(cli))
+    suite.defer(() => stopCli(cli))
     await eventually(() => existsSync(join(out, 'stream.m3u8')), 30_000, 'the packaged playlist')
     const server = await nginx(out, port)
     const text = await readFile(join(out, 'stream.m3u8'), 'utf8')
@@ -97,11 +80,11 @@ describe('beyond one machine: static packaging, segments on a CDN, sharded track
   it('--segments upstream: the playlist and web seeds name the CDN, the origin serves no segment byte, viewers share', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'lt-cdn-'))
     const packager = await startLivePackager(folder, { segmentSeconds: 2, listSize: 8 })
-    closers.push(() => packager.stop())
+    suite.defer(() => packager.stop())
     const cdn = await nginx(folder)
     await eventually(async () => (await getText(`${cdn.url}index.m3u8`)).text.includes('seg2.ts'), 30_000, 'the CDN playlist')
     const origin = await startOrigin({ kind: 'remote', url: `${cdn.url}index.m3u8` }, { segmentsAt: 'upstream' }, { logger })
-    closers.push(() => origin.stop())
+    suite.defer(() => origin.stop())
     await origin.whenReady()
     const entries = playlistEntries((await getText(origin.playlistUrl)).text)
     assert.ok(entries.length > 0)
@@ -129,7 +112,7 @@ describe('beyond one machine: static packaging, segments on a CDN, sharded track
       { builtinTracker: false, shards: trackers.map((t) => [t.announceUrl]) },
       { logger },
     )
-    closers.push(() => origin.stop())
+    suite.defer(() => origin.stop())
     await origin.whenReady()
     const shards = readMeshShards((await getText(origin.playlistUrl)).text)
     assert.equal(shards.length, 2)

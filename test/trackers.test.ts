@@ -1,40 +1,23 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { pino } from 'pino'
 import type { Origin } from '../src/origin/origin.js'
 import { startStandaloneTracker, type StandaloneTracker } from '../src/tracker/standalone.js'
-import { launchChromium, type Browser } from './support/browser.js'
 import { eventually, getText, playlistEntries, startOrigin } from './support/origin.js'
 import { startStockTracker, type StockTracker } from './support/stock-tracker.js'
-import { openViewer, type Viewer } from './support/viewers.js'
+import { browserSuite, type Viewer } from './support/viewers.js'
 
 describe('trackers apart from the origin', () => {
-  let browser: Browser
-  const viewers: Viewer[] = []
-  const closers: Array<() => Promise<void>> = []
-
-  before(async () => {
-    browser = await launchChromium()
-  })
-  after(async () => {
-    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
-    await browser?.close()
-    for (const close of closers.reverse()) await close().catch(() => {})
-  })
-
-  const open = async (origin: Origin, name: string): Promise<Viewer> => {
-    const viewer = await openViewer(browser, origin.url, { name })
-    viewers.push(viewer)
-    return viewer
-  }
+  const suite = browserSuite()
+  const open = (origin: Origin, name: string): Promise<Viewer> => suite.open(origin.url, name)
   const stockTracker = async (): Promise<StockTracker> => {
     const tracker = await startStockTracker()
-    closers.push(() => tracker.close())
+    suite.defer(() => tracker.close())
     return tracker
   }
   const sampleOrigin = async (trackers: string[]): Promise<Origin> => {
     const origin = await startOrigin({ kind: 'sample' }, { builtinTracker: false, trackers })
-    closers.push(() => origin.stop())
+    suite.defer(() => origin.stop())
     await origin.whenReady()
     return origin
   }
@@ -53,7 +36,7 @@ describe('trackers apart from the origin', () => {
   it('viewers keep meeting and sharing when one of two trackers is down', async () => {
     const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
     const own: StandaloneTracker = await startStandaloneTracker({ port: 0, host: '127.0.0.1', logger })
-    closers.push(() => own.close())
+    suite.defer(() => own.close())
     const stock = await stockTracker()
     const origin = await sampleOrigin([own.announceUrl, stock.url])
     const first = await open(origin, 'first')

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { SEGMENTS_AT } from '../origin/rendition.js'
+import { isMeshTrackerUrl } from '../protocol/mesh-shards.js'
 import { serve, type ServeFlags } from './serve.js'
 import { packageFeed, type PackageFlags } from './package.js'
 import { runTracker, type TrackerFlags } from './tracker.js'
@@ -34,12 +36,29 @@ const addTracker = (value: string): string[] => {
   return trackerChoice.extra
 }
 
+/** A repeatable `--tracker URL`, collected in order. */
+function trackerUrl(value: string, previous: string[] = []): string[] {
+  return [...previous, url(value)]
+}
+
 /** `--shard ws://a/announce[,ws://a2/announce]`: one shard per flag, its trackers comma-separated. */
 function shard(value: string, previous: string[][] = []): string[][] {
   const urls = value.split(',').map((part) => part.trim())
-  for (const part of urls)
-    if (!/^wss?:\/\/[^\s"]+$/.test(part)) throw new InvalidArgumentError(`expected ws:// or wss:// tracker URLs, got ${part}`)
+  for (const part of urls) if (!isMeshTrackerUrl(part)) throw new InvalidArgumentError(`expected ws:// or wss:// tracker URLs, got ${part}`)
   return [...previous, urls]
+}
+
+/**
+ * The options `serve` and `package` share: how the source is read, how the window is cut, where viewers meet and
+ * where they fetch segments. `segmentsHelp` says what `--segments upstream` means for the command.
+ */
+function feedOptions(command: Command, segmentsHelp: string): Command {
+  return command
+    .option('-w, --window <segments>', 'segments in a live playlist', positiveInt, 6)
+    .option('--loop', 'a finished folder or VOD playlist as an endless live stream', false)
+    .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
+    .option('--shard <trackers>', 'a mesh shard on its own tracker(s), comma-separated (repeatable: viewers split over the shards)', shard)
+    .addOption(new Option('--segments <where>', segmentsHelp).choices([...SEGMENTS_AT]).default('origin'))
 }
 
 const EXAMPLES = `
@@ -63,33 +82,23 @@ program
   // `live-torrent --help` is what people type first: show the examples there too, not only under `serve --help`.
   .addHelpText('after', EXAMPLES)
 
-const serveCommand = program
-  .command('serve', { isDefault: true })
+const serveCommand = feedOptions(
+  program.command('serve', { isDefault: true }),
+  'where viewers fetch segment bytes: origin, or upstream (the source or its CDN; only playlists and torrents from here)',
+)
   .description('serve a feed with one torrent per segment, a WebTorrent tracker, and metrics')
   .argument('[source]', 'a folder a packager writes into, a .m3u8 file or URL, or a video file; default: the built-in sample, looped live')
   .option('-p, --port <port>', 'HTTP port', port, 8008)
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option('--public-url <url>', 'base URL viewers use (behind a proxy or CDN); default: the request Host', url)
-  .option('-w, --window <segments>', 'segments in a live playlist', positiveInt, 6)
-  .option('--loop', 'serve a finished folder or VOD playlist as an endless live stream', false)
   .option('--tracker <url>', 'extra tracker URL for every magnet (repeatable)', addTracker)
   .option('--no-tracker', 'do not run the built-in tracker (use only --tracker URLs)')
   .option('--cors <origin>', 'Access-Control-Allow-Origin: *, an origin, or a comma-separated list', '*')
-  .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
-  .option('--shard <trackers>', 'a mesh shard on its own tracker(s), comma-separated (repeatable: viewers split over the shards)', shard)
   .option('--min-swarm <viewers>', 'privacy: P2P only once this many viewers watch (no address reaches a peer before)', positiveInt, 1)
   .addOption(
     new Option('--low-latency <mode>', 'LL-HLS sources: on passes parts and blocking reload through, off converts to plain HLS')
       .choices(['on', 'off'])
       .default('on'),
-  )
-  .addOption(
-    new Option(
-      '--segments <where>',
-      'where viewers fetch segment bytes: origin, or upstream (the source or its CDN; only playlists and torrents from here)',
-    )
-      .choices(['origin', 'upstream'])
-      .default('origin'),
   )
   .addHelpText('after', EXAMPLES)
   .action((source: string | undefined, flags: Omit<ServeFlags, 'trackers' | 'builtinTracker'>) =>
@@ -97,30 +106,14 @@ const serveCommand = program
   )
 serveCommand.on('option:no-tracker', () => (trackerChoice.builtin = false))
 
-/** `package` collects its own --tracker list: commander keeps one parsed value per command, not one per program. */
-const packageTrackers: string[] = []
-
-program
-  .command('package')
+feedOptions(program.command('package'), 'origin: segment files are written; upstream: playlists name the source URLs (http sources)')
   .description('write the P2P-ready feed (playlists, torrents, segments, player page) into a folder for any static server or CDN')
   .argument('<source>', 'a folder a packager writes into, a .m3u8 file or URL, a video file, or "sample"')
   .argument('<outdir>', 'the output folder (created if missing)')
   .requiredOption('--public-url <url>', 'absolute URL the output folder is served at (magnets and torrents point there)', url)
-  .option('-w, --window <segments>', 'segments in a live playlist', positiveInt, 6)
-  .option('--loop', 'package a finished folder or VOD playlist as an endless live stream', false)
-  .option('--tracker <url>', 'tracker URL for every magnet (repeatable; a standalone `live-torrent tracker`)', (value: string) => {
-    packageTrackers.push(url(value))
-    return packageTrackers
-  })
-  .option('--shard <trackers>', 'a mesh shard on its own tracker(s), comma-separated (repeatable)', shard)
-  .option('--ffmpeg <path>', 'ffmpeg binary for video-file sources')
-  .addOption(
-    new Option('--segments <where>', 'origin: segment files are written; upstream: playlists name the source URLs (http sources)')
-      .choices(['origin', 'upstream'])
-      .default('origin'),
-  )
-  .action((source: string, outDir: string, flags: Omit<PackageFlags, 'trackers'>) =>
-    packageFeed(source === 'sample' ? undefined : source, outDir, { ...flags, trackers: packageTrackers }),
+  .option('--tracker <url>', 'tracker URL for every magnet (repeatable; a standalone `live-torrent tracker`)', trackerUrl)
+  .action((source: string, outDir: string, flags: Omit<PackageFlags, 'trackers'> & { tracker?: string[] }) =>
+    packageFeed(source === 'sample' ? undefined : source, outDir, { ...flags, trackers: flags.tracker ?? [] }),
   )
 
 program

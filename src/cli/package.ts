@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { createLogger } from './logger.js'
+import { commandLogger, startOrExit, stopOnSignals } from './lifecycle.js'
 import { Packager } from '../origin/package/packager.js'
 import type { SegmentsAt } from '../origin/rendition.js'
 import { describeSource, resolveSource } from '../origin/sources/resolve.js'
@@ -20,13 +20,11 @@ export interface PackageFlags {
  * (VOD) source ends the command once written; a live one keeps the output up to date until Ctrl-C.
  */
 export async function packageFeed(source: string | undefined, outDir: string, flags: PackageFlags): Promise<void> {
-  const logger = createLogger()
-  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'))
-  let packager: Packager
-  try {
+  const logger = commandLogger()
+  const packager = await startOrExit(async () => {
     const spec = await resolveSource(source)
     logger.info(`packaging ${describeSource(spec)} into ${resolve(outDir)}`)
-    packager = await Packager.start(
+    return Packager.start(
       spec,
       { outDir: resolve(outDir), publicUrl: flags.publicUrl },
       {
@@ -39,16 +37,8 @@ export async function packageFeed(source: string | undefined, outDir: string, fl
       },
       { logger },
     )
-  } catch (err) {
-    process.stderr.write(`live-torrent: ${(err as Error).message}\n`)
-    process.exit(1)
-  }
-  const stop = (): void => {
-    logger.info('stopping')
-    void packager.stop().finally(() => process.exit(0))
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  })
+  stopOnSignals(logger, () => packager.stop())
   await packager.done
   logger.info('the finished feed is written')
   await packager.stop()

@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress'
-import { createLogger } from './logger.js'
+import { commandLogger, startOrExit, stopOnSignals } from './lifecycle.js'
 import type { LowLatencyMode } from '../origin/low-latency/tags.js'
 import { Origin } from '../origin/origin.js'
 import type { SegmentsAt } from '../origin/rendition.js'
@@ -27,48 +27,39 @@ export interface ServeFlags {
 
 /** `live-torrent serve`: starts an origin, prints where to watch it, stops cleanly on Ctrl-C. */
 export async function serve(source: string | undefined, flags: ServeFlags): Promise<void> {
-  const logger = createLogger()
-  // A live origin keeps serving what it can: a stray rejection is logged, never fatal.
-  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'))
+  const logger = commandLogger()
   const progress = new ProgressBar()
-  let origin: Origin
-  try {
-    const spec = await resolveSource(source)
-    logger.info(`serving ${describeSource(spec)}`)
-    origin = await Origin.start(
-      spec,
-      {
-        port: flags.port,
-        host: flags.host,
-        publicUrl: flags.publicUrl,
-        windowSegments: flags.window,
-        loop: flags.loop,
-        builtinTracker: flags.builtinTracker,
-        trackers: flags.trackers,
-        shards: flags.shard ?? [],
-        cors: flags.cors,
-        ffmpegPath: flags.ffmpeg,
-        tracker: { minSwarm: flags.minSwarm },
-        lowLatency: flags.lowLatency,
-        segmentsAt: flags.segments,
-      },
-      { logger, onProgress: (done, total) => progress.update(done, total) },
-    )
-  } catch (err) {
-    progress.stop()
-    process.stderr.write(`live-torrent: ${(err as Error).message}\n`)
-    process.exit(1)
-  }
+  const origin = await startOrExit(
+    async () => {
+      const spec = await resolveSource(source)
+      logger.info(`serving ${describeSource(spec)}`)
+      return Origin.start(
+        spec,
+        {
+          port: flags.port,
+          host: flags.host,
+          publicUrl: flags.publicUrl,
+          windowSegments: flags.window,
+          loop: flags.loop,
+          builtinTracker: flags.builtinTracker,
+          trackers: flags.trackers,
+          shards: flags.shard ?? [],
+          cors: flags.cors,
+          ffmpegPath: flags.ffmpeg,
+          tracker: { minSwarm: flags.minSwarm },
+          lowLatency: flags.lowLatency,
+          segmentsAt: flags.segments,
+        },
+        { logger, onProgress: (done, total) => progress.update(done, total) },
+      )
+    },
+    () => progress.stop(),
+  )
   progress.stop()
   process.stdout.write(
     `\n  Player page:  ${origin.pageUrl}\n  Playlist:     ${origin.playlistUrl}\n  Metrics:      ${new URL('metrics', origin.url).href}\n  Dashboard:    ${new URL('dashboard', origin.url).href}\n\n`,
   )
-  const shutdown = (): void => {
-    logger.info('stopping')
-    void origin.stop().finally(() => process.exit(0))
-  }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  stopOnSignals(logger, () => origin.stop())
 }
 
 /** A progress bar on stderr while many segments are hashed (a VOD), silent for the few of a live start. */

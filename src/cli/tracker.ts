@@ -1,5 +1,5 @@
 import { startStandaloneTracker } from '../tracker/standalone.js'
-import { createLogger } from './logger.js'
+import { commandLogger, startOrExit, stopOnSignals } from './lifecycle.js'
 
 export interface TrackerFlags {
   port: number
@@ -9,20 +9,10 @@ export interface TrackerFlags {
 
 /** `live-torrent tracker`: the origin's WebSocket tracker alone, for `serve --no-tracker --tracker URL` setups. */
 export async function runTracker(flags: TrackerFlags): Promise<void> {
-  const logger = createLogger()
-  process.on('unhandledRejection', (reason) => logger.error({ err: String(reason) }, 'unhandled rejection'))
-  let tracker: Awaited<ReturnType<typeof startStandaloneTracker>>
-  try {
-    tracker = await startStandaloneTracker({ port: flags.port, host: flags.host, config: { minSwarm: flags.minSwarm }, logger })
-  } catch (err) {
-    process.stderr.write(`live-torrent: ${(err as Error).message}\n`)
-    process.exit(1)
-  }
+  const logger = commandLogger()
+  const tracker = await startOrExit(() =>
+    startStandaloneTracker({ port: flags.port, host: flags.host, config: { minSwarm: flags.minSwarm }, logger }),
+  )
   process.stdout.write(`\n  Tracker:  ${tracker.announceUrl}\n  Metrics:  ${tracker.metricsUrl}\n\n`)
-  const shutdown = (): void => {
-    logger.info('stopping')
-    void tracker.close().finally(() => process.exit(0))
-  }
-  process.once('SIGINT', shutdown)
-  process.once('SIGTERM', shutdown)
+  stopOnSignals(logger, () => tracker.close())
 }

@@ -2,6 +2,7 @@ import type { TrackerConfig } from '../tracker/config.js'
 import type { AudienceConfig } from './audience/config.js'
 import { LOW_LATENCY_MODES, type LowLatencyMode } from './low-latency/tags.js'
 import { SEGMENTS_AT, type SegmentsAt } from './rendition.js'
+import { isMeshTrackerUrl } from '../protocol/mesh-shards.js'
 
 /** Everything an origin can be told, with every default written once, here. */
 export interface OriginConfig {
@@ -80,6 +81,8 @@ export const DEFAULT_CONFIG: OriginConfig = {
 export function withDefaults(partial: Partial<OriginConfig>): OriginConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined))
   const config = { ...DEFAULT_CONFIG, ...defined }
+  // A base URL: relative links resolve under it only with its trailing slash.
+  if (config.publicUrl && !config.publicUrl.endsWith('/')) config.publicUrl = `${config.publicUrl}/`
   if (!LOW_LATENCY_MODES.includes(config.lowLatency))
     throw new Error(`lowLatency must be one of ${LOW_LATENCY_MODES.join(', ')}, got ${JSON.stringify(config.lowLatency)}`)
   if (!SEGMENTS_AT.includes(config.segmentsAt))
@@ -87,7 +90,7 @@ export function withDefaults(partial: Partial<OriginConfig>): OriginConfig {
   for (const shard of config.shards) {
     if (!Array.isArray(shard) || shard.length === 0) throw new Error('shards: each shard lists at least one tracker URL')
     for (const url of shard)
-      if (typeof url !== 'string' || !/^wss?:\/\/[^\s"]+$/.test(url))
+      if (typeof url !== 'string' || !isMeshTrackerUrl(url))
         throw new Error(`shards: not a ws:// or wss:// tracker URL: ${JSON.stringify(url)}`)
   }
   return config

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { MeshShard } from '../protocol/mesh-shards.js'
+import { isMeshTrackerUrl, type MeshShard } from '../protocol/mesh-shards.js'
 import type { OriginConfig } from './config.js'
 import type { SourceSpec } from './sources/resolve.js'
 
@@ -36,6 +36,6 @@ export function meshSwarms(plan: MeshPlan): string[] {
 /** The mesh lines of the plan; `magnetTrackers` are this rendering's magnet trackers (own tracker first). */
 export function meshShards(plan: MeshPlan, magnetTrackers: readonly string[]): MeshShard[] {
   if (plan.shards.length > 0) return plan.shards.map((trackers, shard) => ({ swarm: meshSwarm(plan.feedId, shard), trackers }))
-  const trackers = magnetTrackers.filter((url) => /^wss?:\/\//.test(url))
+  const trackers = magnetTrackers.filter(isMeshTrackerUrl)
   return trackers.length > 0 ? [{ swarm: meshSwarm(plan.feedId, 0), trackers }] : []
 }

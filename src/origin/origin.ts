@@ -97,5 +97,5 @@ async function listen(app: FastifyInstance, config: OriginConfig): Promise<strin
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host
-  return config.publicUrl ? (config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`) : `http://${host}:${port}/`
+  return config.publicUrl ?? `http://${host}:${port}/`
 }

@@ -28,8 +28,7 @@ export interface MeshShard {
 export function formatMeshLine(shard: MeshShard): string {
   if (!/^[0-9a-f]{40}$/.test(shard.swarm)) throw new Error(`a mesh swarm is 40 lowercase hex digits, got ${shard.swarm}`)
   for (const url of shard.trackers) {
-    if (!isWebSocketUrl(url) || /[\s"]/.test(url))
-      throw new Error(`a mesh tracker must be a ws:// or wss:// URL without spaces or quotes: ${url}`)
+    if (!isMeshTrackerUrl(url)) throw new Error(`a mesh tracker must be a ws:// or wss:// URL without spaces or quotes: ${url}`)
   }
   return `${PREFIX}SWARM=${shard.swarm},TRACKERS="${shard.trackers.join(' ')}"`
 }
@@ -43,7 +42,7 @@ export function readMeshShards(text: string): MeshShard[] {
     if (!line.startsWith(PREFIX)) continue
     const match = /^SWARM=([0-9a-f]{40}),TRACKERS="([^"]*)"$/.exec(line.slice(PREFIX.length))
     if (!match) continue
-    const trackers = match[2]!.split(' ').filter(isWebSocketUrl).slice(0, MAX_SHARD_TRACKERS)
+    const trackers = match[2]!.split(' ').filter(isMeshTrackerUrl).slice(0, MAX_SHARD_TRACKERS)
     if (trackers.length > 0) shards.push({ swarm: match[1]!, trackers })
   }
   return shards
@@ -61,10 +60,11 @@ export function pickShard(shards: readonly MeshShard[], peerId: string): MeshSha
 
 /** Where viewers meet when a playlist lists no mesh line (another packager's magnets): the fixed v1 swarm. */
 export function fallbackShard(magnetTrackers: readonly string[]): MeshShard | null {
-  const trackers = [...new Set(magnetTrackers.filter(isWebSocketUrl))].slice(0, MAX_SHARD_TRACKERS)
+  const trackers = [...new Set(magnetTrackers.filter(isMeshTrackerUrl))].slice(0, MAX_SHARD_TRACKERS)
   return trackers.length > 0 ? { swarm: MESH_INFOHASH, trackers } : null
 }
 
-function isWebSocketUrl(url: string): boolean {
-  return /^wss?:\/\/[^\s]+$/.test(url)
+/** A WebSocket tracker URL that a mesh line can carry (its list is space-separated inside quotes). */
+export function isMeshTrackerUrl(url: string): boolean {
+  return /^wss?:\/\/[^\s"]+$/.test(url)
 }

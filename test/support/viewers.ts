@@ -192,3 +192,41 @@ export function sampleSwarm(): SampleSwarm {
   })
   return swarm
 }
+
+/** What a describe block of viewer tests on servers of its own shares: one Chromium, the viewers, what to close. */
+export interface BrowserSuite {
+  readonly browser: Browser
+  /** Opens a viewer of `pageUrl`, closed after the block. */
+  open(pageUrl: string, name: string): Promise<Viewer>
+  /** Closes `close` after the block (after the viewers and Chromium, in reverse order of registration). */
+  defer(close: () => Promise<void>): void
+}
+
+/** Registers the block's hooks: Chromium up before the tests; viewers, Chromium and everything deferred closed after. */
+export function browserSuite(): BrowserSuite {
+  const viewers: Viewer[] = []
+  const closers: Array<() => Promise<void>> = []
+  let browser: Browser | undefined
+  before(async () => {
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
+    await browser?.close()
+    for (const close of closers.reverse()) await close().catch(() => {})
+  })
+  return {
+    get browser() {
+      if (!browser) throw new Error('Chromium is not up yet: use the suite inside a test')
+      return browser
+    },
+    async open(pageUrl, name) {
+      const viewer = await openViewer(this.browser, pageUrl, { name })
+      viewers.push(viewer)
+      return viewer
+    },
+    defer(close) {
+      closers.push(close)
+    },
+  }
+}

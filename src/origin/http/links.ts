@@ -33,13 +33,18 @@ export class Links {
       infoHash: segment.torrent.infoHash,
       name: segment.torrent.name,
       trackers: this.trackers,
-      webSeed: segment.webSeed ?? this.url(segment.path),
+      webSeed: this.webSeedOf(segment),
       torrentUrl: this.url(`${segment.path}.torrent`),
     })
   }
 
   torrentFor(segment: PublishedSegment): Uint8Array {
-    return torrentFile(segment.torrent, this.trackers, segment.webSeed ?? this.url(segment.path))
+    return torrentFile(segment.torrent, this.trackers, this.webSeedOf(segment))
+  }
+
+  /** Where the segment's bytes are fetched over HTTP: upstream when they stay there, else the origin. */
+  private webSeedOf(segment: PublishedSegment): string {
+    return segment.webSeed ?? this.url(segment.path)
   }
 
   /** The playlist lines that say where viewers meet, one per mesh shard. */

@@ -100,9 +100,11 @@ const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?
 
 /** The base URL a viewer used: the configured public URL, else the request's own host (validated). */
 export function linksFor(request: FastifyRequest, config: OriginConfig, mesh: MeshPlan): Links {
-  const extra = config.trackers
-  if (config.publicUrl)
-    return new Links(config.publicUrl.endsWith('/') ? config.publicUrl : `${config.publicUrl}/`, config.builtinTracker, extra, mesh)
+  return new Links(baseUrlFor(request, config), config.builtinTracker, config.trackers, mesh)
+}
+
+function baseUrlFor(request: FastifyRequest, config: OriginConfig): string {
+  if (config.publicUrl) return config.publicUrl
   const host = request.headers.host && HOST_PATTERN.test(request.headers.host) ? request.headers.host : `${config.host}:${config.port}`
-  return new Links(`${request.protocol}://${host}/`, config.builtinTracker, extra, mesh)
+  return `${request.protocol}://${host}/`
 }

@@ -4,7 +4,7 @@ import type { OriginContext } from '../context.js'
 import { createContext, type ContextOptions } from '../create-context.js'
 import { BrowserAssets, PLAYER_SITE_FILES } from '../http/browser-assets.js'
 import { Links } from '../http/links.js'
-import { meshPlanFor, type MeshPlan } from '../mesh-plan.js'
+import { meshPlanFor } from '../mesh-plan.js'
 import { RunningFeed } from '../running-feed.js'
 import type { SourceSpec } from '../sources/resolve.js'
 import { AtomicDir } from './atomic-dir.js'
@@ -28,8 +28,6 @@ const SYNC_INTERVAL_MS = 250
  */
 export class Packager {
   private readonly written = new Map<string, string>()
-  private readonly dir: AtomicDir
-  private readonly links: Links
   private readonly timer: NodeJS.Timeout
   private syncing: Promise<void> | null = null
   private again = false
@@ -40,12 +38,9 @@ export class Packager {
   private constructor(
     private readonly ctx: OriginContext,
     private readonly running: RunningFeed,
-    target: PackageTarget,
-    config: OriginConfig,
-    mesh: MeshPlan,
+    private readonly dir: AtomicDir,
+    private readonly links: Links,
   ) {
-    this.dir = new AtomicDir(target.outDir)
-    this.links = new Links(target.publicUrl, false, config.trackers, mesh)
     this.timer = setInterval(() => this.request(), SYNC_INTERVAL_MS)
   }
 
@@ -55,15 +50,15 @@ export class Packager {
     partial: Partial<OriginConfig>,
     options: ContextOptions = {},
   ): Promise<Packager> {
-    const publicUrl = checkPublicUrl(target.publicUrl)
     // A static server cannot hold a blocking playlist reload, so LL-HLS sources are packaged as plain HLS.
-    const config = withDefaults({ ...partial, builtinTracker: false, publicUrl, lowLatency: 'off' })
-    const mesh = meshPlanFor(spec, config)
+    const config = withDefaults({ ...partial, builtinTracker: false, publicUrl: checkPublicUrl(target.publicUrl), lowLatency: 'off' })
+    const links = new Links(config.publicUrl!, false, config.trackers, meshPlanFor(spec, config))
+    const dir = new AtomicDir(target.outDir)
     let packager: Packager | null = null
     const ctx = createContext(config, options, { onChanged: () => setImmediate(() => packager?.request()) })
-    await copyPlayerSite(new AtomicDir(target.outDir))
+    await copyPlayerSite(dir)
     const running = await RunningFeed.start(ctx, spec, config)
-    packager = new Packager(ctx, running, { outDir: target.outDir, publicUrl }, config, mesh)
+    packager = new Packager(ctx, running, dir, links)
     if (packager.links.meshLines().length === 0)
       ctx.logger.warn('no WebSocket tracker (--tracker or --shard): viewers of this package will play over HTTP only')
     packager.request()
@@ -173,7 +168,7 @@ function checkPublicUrl(value: string): string {
     throw new Error(`--public-url must be an absolute http(s) URL (where the output is served), got ${JSON.stringify(value)}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--public-url must be http(s), got ${value}`)
-  return url.href.endsWith('/') ? url.href : `${url.href}/`
+  return url.href
 }
 
 /** The player page and its scripts, so the output directory is a complete site. */
