@@ -30,8 +30,6 @@ export interface ClientConfig extends DeliveryConfig {
    * neighbour only ever learns the TURN server's address, never this viewer's. 'all': direct where possible.
    */
   iceTransportPolicy: RTCIceTransportPolicy
-  /** Extra time the service worker gives the page beyond the page's own promise before fetching itself (ms). */
-  serviceWorkerGraceMs: number
   /**
    * Send this viewer's delivery totals to the origin (its audience view, /dashboard). A report holds only a
    * random per-page session id and the counts of src/protocol/viewer-report.ts: no address, no page URL.
@@ -52,7 +50,6 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   maxNeighbours: 12,
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
   iceTransportPolicy: 'all',
-  serviceWorkerGraceMs: 4000,
   report: true,
   reportUrl: null,
   reportIntervalMs: 10_000,
@@ -100,7 +97,6 @@ function validateClientConfig(config: ClientConfig): void {
     'iceServers',
     'a list with a turn: or turns: server when iceTransportPolicy is "relay"',
   )
-  check(Number.isFinite(config.serviceWorkerGraceMs) && config.serviceWorkerGraceMs >= 0, 'serviceWorkerGraceMs', 'a number of ms')
   check(typeof config.report === 'boolean', 'report', 'true or false')
   check(config.reportUrl === null || (typeof config.reportUrl === 'string' && config.reportUrl.length > 0), 'reportUrl', 'null or a URL')
   check(Number.isFinite(config.reportIntervalMs) && config.reportIntervalMs >= 1000, 'reportIntervalMs', 'a number of ms, at least 1000')

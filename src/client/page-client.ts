@@ -7,7 +7,7 @@ import { WebTorrentTransport } from './adapters/webtorrent-transport.js'
 import { assertWebTorrent } from './adapters/webtorrent-internals.js'
 import type { ClientConfig } from './config.js'
 import { DeliveryCore } from './core/delivery-core.js'
-import { p2pWaitMs } from './core/deadline.js'
+import { p2pWaitMs, workerFallbackMs } from './core/deadline.js'
 import type { DeliveredSegment } from './core/segment-request.js'
 import { StatsRecorder } from './core/stats.js'
 
@@ -51,9 +51,12 @@ export class PageClient {
     return this.config.p2p && this.core ? this.core.deliver(key, bufferAheadMs) : Promise.resolve(null)
   }
 
-  /** How long `deliver` may take at most for this buffer: the caller's own timeout builds on it. */
+  /** How long the service worker waits for `deliver` with this buffer before it fetches the segment itself. */
   answerWithinMs(bufferAheadMs: number | null): number {
-    return this.core?.answerWithinMs(bufferAheadMs) ?? p2pWaitMs(bufferAheadMs, this.config.deadline)
+    const deadline = this.config.deadline
+    return (
+      this.core?.answerWithinMs(bufferAheadMs) ?? workerFallbackMs(p2pWaitMs(bufferAheadMs, deadline), deadline.httpReserveMs, deadline)
+    )
   }
 
   knows(key: string): boolean {

@@ -34,7 +34,7 @@ const HELLO_INTERVAL_MS = 2000
  * The page side of the worker protocol: says hello (this tab is a viewer), joins swarms of the segments the
  * worker saw in playlists, and answers its segment requests with the page client.
  */
-export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => number | null, graceMs: number): void {
+export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => number | null): void {
   const hello = () => {
     const message: HelloMessage = { lt: 'hello', p2p: client.p2p }
     navigator.serviceWorker.controller?.postMessage(message)
@@ -50,17 +50,17 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
     if (!isLiveTorrentMessage(message)) return
     if (message.lt === 'segments') client.announce(message.playlistUrl, message.segments, Array.isArray(message.mesh) ? message.mesh : [])
     else if (message.lt === 'http-fetched') client.recorder.httpSegment(message.bytes)
-    else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs(), graceMs)
+    else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs())
   })
 }
 
-async function answer(client: PageClient, port: MessagePort, key: string, bufferAheadMs: number | null, graceMs: number): Promise<void> {
+async function answer(client: PageClient, port: MessagePort, key: string, bufferAheadMs: number | null): Promise<void> {
   const send = (message: PortMessage, transfer: Transferable[] = []) => port.postMessage(message, transfer)
   if (!client.knows(key)) {
     console.debug(`live-torrent: segment not announced to the page client, the worker fetches it: ${key}`)
     return send({ lt: 'segment-decline', reason: 'segment not announced to the page client' })
   }
-  send({ lt: 'segment-ack', answerWithinMs: client.answerWithinMs(bufferAheadMs) + graceMs })
+  send({ lt: 'segment-ack', answerWithinMs: client.answerWithinMs(bufferAheadMs) })
   try {
     const delivered = await client.deliver(key, bufferAheadMs)
     if (!delivered) return send({ lt: 'segment-decline', reason: 'P2P is off' })

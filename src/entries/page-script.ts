@@ -36,7 +36,7 @@ function setP2P(enabled: boolean): void {
 
 async function choosePath(config: ClientConfig, client: PageClient, media: MediaWatch): Promise<DeliveryPath> {
   if (config.path !== 'loader' && (await startServiceWorker(config.serviceWorkerUrl, config.serviceWorkerTimeoutMs))) {
-    bridgeServiceWorker(client, () => media.bufferAheadMs(), config.serviceWorkerGraceMs)
+    bridgeServiceWorker(client, () => media.bufferAheadMs())
     return 'service-worker'
   }
   return config.p2p ? 'loader' : 'http'

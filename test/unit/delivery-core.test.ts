@@ -98,6 +98,45 @@ describe('delivery core: the deadline', () => {
     assert.match(outcome.error?.message ?? '', /connection reset/)
   })
 
+  it('counts the deadline from the request, not from the .torrent: a slow .torrent costs no wait beyond it', () => {
+    const { core, clock, http, transport, mesh } = rig()
+    mesh.neighbours = ['n1']
+    transport.autoReady = false
+    core.announce(PLAYLIST, [segment(1)])
+    const outcome = request(core, 1, 10_000)
+    clock.advance(6000)
+    assert.equal(http.fetches.length, 1, 'HTTP at the deadline though the .torrent is not in')
+    assert.equal(http.fetches[0]!.range, null, 'the whole segment, since its pieces are unknown')
+    clock.advance(300)
+    http.fetches[0]!.respond()
+    assert.equal(outcome.result?.source, 'http', 'the body goes to the player without waiting for the .torrent')
+    assert.equal(outcome.result?.waitedMs, 6300)
+    transport.swarm(1).ready()
+    assert.equal(transport.swarm(1).pieces.size, PIECES, 'and its pieces are still cut and seeded once the .torrent arrives')
+  })
+
+  it('at startup, fetches at once and answers with the body however long the .torrent and its checks take', () => {
+    const { core, http, transport, mesh } = rig()
+    mesh.neighbours = ['n1']
+    transport.autoReady = false
+    core.announce(PLAYLIST, [segment(1)])
+    const outcome = request(core, 1, 0)
+    assert.equal(http.fetches.length, 1, 'buffer 0: HTTP now, not once the .torrent is in')
+    http.fetches[0]!.respond()
+    assert.equal(outcome.called, 1)
+    assert.equal(outcome.result?.bytes.length, PIECE * PIECES)
+    assert.equal(outcome.result?.httpReason, 'immediate')
+  })
+
+  it('tells the worker to fetch on its own once the page has had its share of the reserve for its HTTP', () => {
+    const { core, mesh } = rig()
+    mesh.neighbours = ['n1']
+    assert.equal(core.answerWithinMs(10_000), 6000 + 2000, '6 s for peers, then half of the 4 s reserve for the page')
+    assert.equal(core.answerWithinMs(0), 2000, 'nothing buffered: the page gets its HTTP share only')
+    mesh.neighbours = []
+    assert.equal(core.answerWithinMs(10_000), 2000, 'no neighbour: no wait for peers, as in the request itself')
+  })
+
   it('answers null for a segment no playlist listed, and fails one whose swarm cannot be joined', () => {
     const { core, transport } = rig()
     assert.equal(request(core, 9, 5000).result, null)
@@ -323,7 +362,7 @@ describe('delivery core: HTTP for what peers did not deliver', () => {
     const estimate = new HttpEstimate()
     assert.equal(httpReserveMs(deadline, estimate, 400_000), 4000, 'nothing measured yet: httpReserveMs')
     estimate.observe(0, 20, 120, 400_000)
-    assert.equal(httpReserveMs(deadline, estimate, 400_000), 2000, 'a 120 ms fetch: the minimum, 2 s')
+    assert.equal(httpReserveMs(deadline, estimate, 400_000), 3000, 'a 120 ms fetch: the minimum, 3 s')
     estimate.observe(0, 300, 2300, 400_000)
     assert.equal(httpReserveMs(deadline, estimate, 400_000), 4 * (300 + 2000), 'the slowest recent fetch, four times')
     assert.equal(p2pWaitMs(12_000, deadline, 9200), 2800)
@@ -337,8 +376,8 @@ describe('delivery core: HTTP for what peers did not deliver', () => {
     clock.advance(50)
     http.fetches[0]!.respond()
     request(core, 2, 8000)
-    clock.advance(5999)
-    assert.equal(http.fetches.length, 1, '8 s buffered - 2 s reserve: 6 s for peers (4 s before HTTP was timed)')
+    clock.advance(4999)
+    assert.equal(http.fetches.length, 1, '8 s buffered - 3 s reserve: 5 s for peers (4 s before HTTP was timed)')
     clock.advance(1)
     assert.equal(http.fetches.length, 2)
   })
@@ -464,6 +503,19 @@ describe('delivery core: fetching for others before the .torrent is in', () => {
     assert.equal(swarm.pieces.size, 0, 'nothing to cut yet')
     swarm.ready()
     assert.equal(swarm.pieces.size, PIECES, 'every piece handed over once the piece length is known')
+  })
+
+  it('a player asking for a segment fetched for others before its .torrent came gets that body at once', () => {
+    const { core, http, mesh, transport } = rig('self')
+    mesh.neighbours = neighbourhoodOf('self', segment(4).magnet.infoHash)
+    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    transport.autoReady = false
+    core.announce(PLAYLIST, [segment(2), segment(3), segment(4)])
+    http.fetches[0]!.respond()
+    const outcome = request(core, 4, 10_000)
+    assert.equal(outcome.result?.source, 'http')
+    assert.equal(outcome.result?.waitedMs, 0)
+    assert.equal(http.fetches.length, 1, 'no second fetch')
   })
 
   it('tells its neighbours of a segment from its playlist at once, and passes one on with its .torrent', () => {

@@ -1,7 +1,7 @@
 import type { ControlMessage } from '../../protocol/mesh-control.js'
 import { readPlaylistMagnets, type AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { DeliveryConfig } from './config.js'
-import { httpReserveMs, p2pWaitMs } from './deadline.js'
+import { httpReserveMs, p2pWaitMs, workerFallbackMs } from './deadline.js'
 import { EdgeWatch } from './edge-watch.js'
 import { planFirstFetch } from './fetch-order.js'
 import { HttpEstimate } from './http-estimate.js'
@@ -88,28 +88,42 @@ export class DeliveryCore {
     const entry = this.book.get(key)
     if (!entry) return callback(null)
     entry.busy++
-    const { clock, random, mesh, log } = this.ports
-    // With no neighbour at all, nobody can help: waiting for peers would only eat into the player's buffer.
-    const buffer = mesh.neighbourIds().length === 0 ? 0 : bufferAheadMs
+    const { clock, random, log } = this.ports
+    const buffer = this.bufferForPeers(bufferAheadMs)
     log.debug(`request ${key} with ${bufferAheadMs} ms buffered`)
-    serveRequest(entry.value.fetch, buffer, { config: this.config, clock, random, httpEstimate: this.httpEstimate }, (result, error) => {
-      entry.busy--
-      log.debug(`answered ${key}: ${result ? `${result.source} after ${Math.round(result.waitedMs)} ms` : error?.message}`)
-      if (result) {
-        this.lastSegmentBytes = result.bytes.length
-        this.recordDelivery(entry.infoHash, result)
-      }
-      callback(result, error)
-    })
+    serveRequest(
+      entry.value.fetch,
+      buffer,
+      { config: this.config, clock, random, httpEstimate: this.httpEstimate, segmentBytesHint: this.lastSegmentBytes },
+      (result, error) => {
+        entry.busy--
+        log.debug(`answered ${key}: ${result ? `${result.source} after ${Math.round(result.waitedMs)} ms` : error?.message}`)
+        if (result) {
+          this.lastSegmentBytes = result.bytes.length
+          this.recordDelivery(entry.infoHash, result)
+        }
+        callback(result, error)
+      },
+    )
   }
 
   deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null> {
     return new Promise((resolve, reject) => this.request(key, bufferAheadMs, (result, error) => (error ? reject(error) : resolve(result))))
   }
 
-  /** How long a request may take at most for this buffer: a caller's own timeout builds on it. */
+  /**
+   * How long the service worker should wait for the answer to a request with this buffer before it fetches the
+   * segment itself: the wait for peers and the page's share of the HTTP reserve.
+   */
   answerWithinMs(bufferAheadMs: number | null): number {
-    return p2pWaitMs(bufferAheadMs, this.config.deadline, httpReserveMs(this.config.deadline, this.httpEstimate, this.lastSegmentBytes))
+    const reserve = httpReserveMs(this.config.deadline, this.httpEstimate, this.lastSegmentBytes)
+    const wait = p2pWaitMs(this.bufferForPeers(bufferAheadMs), this.config.deadline, reserve)
+    return workerFallbackMs(wait, reserve, this.config.deadline)
+  }
+
+  /** With no neighbour at all, nobody can help: waiting for peers would only eat into the player's buffer. */
+  private bufferForPeers(bufferAheadMs: number | null): number | null {
+    return this.ports.mesh.neighbourIds().length === 0 ? 0 : bufferAheadMs
   }
 
   knows(key: string): boolean {

@@ -39,11 +39,17 @@ export class SegmentFetch {
   httpBytes = 0
   /** When the last piece verified (clock ms), null until done. */
   doneAt: number | null = null
+  /**
+   * The body of a whole-segment HTTP response, once complete and until the segment is done: the origin's bytes,
+   * which a request may hand to the player at once instead of waiting for the .torrent and the hash checks.
+   */
+  httpBody: Uint8Array<ArrayBuffer> | null = null
   /** Aborts of the HTTP requests running now; null when none runs. */
   private abortHttp: (() => void)[] | null = null
   private readonly waiters: Waiter[] = []
   private readonly readyWaiters: Waiter[] = []
   private readonly httpFailureListeners = new Set<(error: Error) => void>()
+  private readonly httpBodyListeners = new Set<(body: Uint8Array<ArrayBuffer>) => void>()
 
   constructor(
     readonly segment: AnnouncedSegment,
@@ -104,6 +110,16 @@ export class SegmentFetch {
     return () => this.httpFailureListeners.delete(listener)
   }
 
+  /** Calls back with `httpBody` once there is one (at once if there is); returns the unsubscribe function. */
+  onHttpBody(listener: (body: Uint8Array<ArrayBuffer>) => void): () => void {
+    if (this.httpBody) {
+      listener(this.httpBody)
+      return () => {}
+    }
+    this.httpBodyListeners.add(listener)
+    return () => this.httpBodyListeners.delete(listener)
+  }
+
   /**
    * Fetches the missing pieces over HTTP, unless a fetch runs already or nothing is missing. Before the torrent is
    * known, the whole segment: its bytes are held until the piece length is known (a segment fetched for the
@@ -143,6 +159,7 @@ export class SegmentFetch {
     const startedAt = this.clock.now()
     let firstByteAt: number | null = null
     let received = 0
+    const wholeBody: Uint8Array[] | null = whole ? [] : null
     const cutter = new PieceCutter(
       () => this.shape,
       run?.first ?? 0,
@@ -155,10 +172,12 @@ export class SegmentFetch {
         received += chunk.length
         this.httpBytes += chunk.length
         this.events.httpBytes(chunk.length)
+        wholeBody?.push(chunk)
         cutter.push(chunk)
       },
       done: (error) => {
         if (!error && firstByteAt !== null) this.estimate.observe(startedAt, firstByteAt, this.clock.now(), received)
+        if (!error && wholeBody) this.keepHttpBody(concat(wholeBody, received))
         done(error ?? null)
       },
     })
@@ -174,6 +193,13 @@ export class SegmentFetch {
     const aborts = this.abortHttp
     this.abortHttp = null
     for (const abort of aborts ?? []) abort()
+  }
+
+  private keepHttpBody(body: Uint8Array<ArrayBuffer>): void {
+    if (this.done || this.failure) return
+    this.httpBody = body
+    for (const listener of [...this.httpBodyListeners]) listener(body)
+    this.httpBodyListeners.clear()
   }
 
   private onReady(shape: SwarmShape, torrentFile: Uint8Array): void {
@@ -201,6 +227,7 @@ export class SegmentFetch {
 
   private onDone(): void {
     this.doneAt = this.clock.now()
+    this.httpBody = null
     this.stopHttp()
     this.settle(this.waiters, null)
   }
@@ -208,6 +235,16 @@ export class SegmentFetch {
   private settle(waiters: Waiter[], error: Error | null): void {
     for (const waiter of waiters.splice(0)) waiter(error)
   }
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array<ArrayBuffer> {
+  const joined = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    joined.set(chunk, offset)
+    offset += chunk.length
+  }
+  return joined
 }
 
 interface PieceRun {

@@ -26,33 +26,38 @@ export interface RequestContext {
   clock: Clock
   random: Random
   httpEstimate: HttpEstimate
+  /** The size of a typical segment here (bytes; 0 if none yet): sizes the reserve until the torrent tells. */
+  segmentBytesHint: number
 }
 
 /**
  * One request of the player for a segment: wait for peers until the deadline (from how much the player has
- * buffered), then fetch what is missing over HTTP; with the 'lottery' policy, also at a random point within the
- * first share of the wait if no neighbour has a missing piece. Calls back once, with the bytes or an error (the
- * caller then fetches over plain HTTP itself).
+ * buffered, counted from the request, whether or not the .torrent is in yet), then fetch what is missing over
+ * HTTP; with the 'lottery' policy, also at a random point within the first share of the wait if no neighbour has
+ * a missing piece. A whole-segment HTTP body is handed over as soon as it is complete, without waiting for the
+ * .torrent or the hash checks: the HTTP path never waits on the P2P machinery. Calls back once, with the bytes or
+ * an error (the caller then fetches over plain HTTP itself).
  */
 export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, context: RequestContext, callback: RequestCallback): void {
-  const { clock, config } = context
+  const { clock } = context
   const started = clock.now()
   const timers: Timer[] = []
   let httpAfterMs: number | null = null
   let httpReason: RequestHttpReason | null = null
   let pastDeadline = false
   let settled = false
-  const unsubscribe = fetch.onHttpFailure((error) => {
-    // Before the deadline, peers may still make it and the deadline tries HTTP again; past it, the caller's own
-    // plain HTTP fetch is the last resort.
-    if (pastDeadline) finish(null, error)
-  })
+  const unsubscribers: (() => void)[] = []
   const finish = (result: DeliveredSegment | null, error?: Error) => {
     if (settled) return
     settled = true
     for (const timer of timers) timer.cancel()
-    unsubscribe()
+    for (const unsubscribe of unsubscribers) unsubscribe()
     callback(result, error)
+  }
+  const deliver = (bytes: Uint8Array<ArrayBuffer>) => {
+    const source = fetch.httpBytes === 0 ? 'peers' : fetch.peerBytes === 0 ? 'http' : 'mixed'
+    const httpEquivalent = context.httpEstimate.typicalMs(bytes.length)
+    finish({ bytes, source, waitedMs: clock.now() - started, httpAfterMs, httpReason, httpEquivalent })
   }
   const startHttp = (reason: RequestHttpReason) => {
     if (fetch.done || settled) return
@@ -63,25 +68,38 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
     }
     fetch.startHttp(reason)
   }
-  fetch.whenReady((error) => {
-    if (error) return finish(null, error)
-    if (fetch.done) return
-    const reserve = httpReserveMs(config.deadline, context.httpEstimate, fetch.shape?.length ?? 0)
-    const waitMs = p2pWaitMs(bufferAheadMs, config.deadline, reserve)
-    if (waitMs <= 0) return startHttp('immediate')
-    timers.push(clock.setTimer(waitMs, () => startHttp('deadline')))
-    if (config.firstFetch.policy === 'lottery' && config.firstFetch.lotteryShare > 0) {
-      const at = context.random() * config.firstFetch.lotteryShare * waitMs
-      timers.push(clock.setTimer(at, () => fetch.swarm.peersCanHelp() || startHttp('lottery')))
-    }
-  })
+  unsubscribers.push(
+    fetch.onHttpFailure((error) => {
+      // Before the deadline, peers may still make it and the deadline tries HTTP again; past it, the caller's own
+      // plain HTTP fetch is the last resort.
+      if (pastDeadline) finish(null, error)
+    }),
+  )
+  fetch.whenReady((error) => error && finish(null, error))
   fetch.whenDone((error) => {
     if (error) return finish(null, error)
-    fetch.swarm.read((bytes, readError) => {
-      if (!bytes) return finish(null, readError ?? new Error('segment bytes unavailable'))
-      const source = fetch.httpBytes === 0 ? 'peers' : fetch.peerBytes === 0 ? 'http' : 'mixed'
-      const httpEquivalent = context.httpEstimate.typicalMs(bytes.length)
-      finish({ bytes, source, waitedMs: clock.now() - started, httpAfterMs, httpReason, httpEquivalent })
-    })
+    fetch.swarm.read((bytes, readError) => (bytes ? deliver(bytes) : finish(null, readError ?? new Error('segment bytes unavailable'))))
   })
+  if (settled || fetch.done) return
+  unsubscribers.push(fetch.onHttpBody((body) => deliver(body)))
+  if (settled) return
+  scheduleHttp(fetch, bufferAheadMs, context, timers, startHttp)
+}
+
+/** Starts HTTP now, or sets the deadline (and the lottery's) timer: how long peers may try for this buffer. */
+function scheduleHttp(
+  fetch: SegmentFetch,
+  bufferAheadMs: number | null,
+  { clock, config, random, httpEstimate, segmentBytesHint }: RequestContext,
+  timers: Timer[],
+  startHttp: (reason: RequestHttpReason) => void,
+): void {
+  const reserve = httpReserveMs(config.deadline, httpEstimate, fetch.shape?.length ?? segmentBytesHint)
+  const waitMs = p2pWaitMs(bufferAheadMs, config.deadline, reserve)
+  if (waitMs <= 0) return startHttp('immediate')
+  timers.push(clock.setTimer(waitMs, () => startHttp('deadline')))
+  if (config.firstFetch.policy === 'lottery' && config.firstFetch.lotteryShare > 0) {
+    const at = random() * config.firstFetch.lotteryShare * waitMs
+    timers.push(clock.setTimer(at, () => fetch.swarm.peersCanHelp() || startHttp('lottery')))
+  }
 }
