@@ -49,8 +49,10 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
     const message = event.data
     if (!isLiveTorrentMessage(message)) return
     if (message.lt === 'segments') client.announce(message.playlistUrl, message.segments, Array.isArray(message.mesh) ? message.mesh : [])
-    else if (message.lt === 'http-fetched') client.recorder.httpSegment(message.bytes)
-    else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs())
+    else if (message.lt === 'http-fetched') {
+      console.debug(`live-torrent: the worker fetched ${message.key} over HTTP itself`)
+      client.recorder.httpSegment(message.bytes)
+    } else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs())
   })
 }
 
@@ -60,7 +62,9 @@ async function answer(client: PageClient, port: MessagePort, key: string, buffer
     console.debug(`live-torrent: segment not announced to the page client, the worker fetches it: ${key}`)
     return send({ lt: 'segment-decline', reason: 'segment not announced to the page client' })
   }
-  send({ lt: 'segment-ack', answerWithinMs: client.answerWithinMs(bufferAheadMs) })
+  const answerWithinMs = client.answerWithinMs(bufferAheadMs)
+  console.debug(`live-torrent: the worker fetches ${key} itself unless answered within ${Math.round(answerWithinMs)} ms`)
+  send({ lt: 'segment-ack', answerWithinMs })
   try {
     const delivered = await client.deliver(key, bufferAheadMs)
     if (!delivered) return send({ lt: 'segment-decline', reason: 'P2P is off' })
