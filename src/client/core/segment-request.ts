@@ -54,8 +54,10 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
     for (const unsubscribe of unsubscribers) unsubscribe()
     callback(result, error)
   }
-  const deliver = (bytes: Uint8Array<ArrayBuffer>) => {
-    const source = fetch.httpBytes === 0 ? 'peers' : fetch.peerBytes === 0 ? 'http' : 'mixed'
+  /** `wholeHttpBody`: the bytes are one HTTP response, whatever peers sent meanwhile. */
+  const deliver = (bytes: Uint8Array<ArrayBuffer>, wholeHttpBody = false) => {
+    const fromBoth = fetch.httpBytes === 0 ? 'peers' : fetch.peerBytes === 0 ? 'http' : 'mixed'
+    const source = wholeHttpBody ? 'http' : fromBoth
     const httpEquivalent = context.httpEstimate.typicalMs(bytes.length)
     finish({ bytes, source, waitedMs: clock.now() - started, httpAfterMs, httpReason, httpEquivalent })
   }
@@ -81,7 +83,7 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
     fetch.swarm.read((bytes, readError) => (bytes ? deliver(bytes) : finish(null, readError ?? new Error('segment bytes unavailable'))))
   })
   if (settled || fetch.done) return
-  unsubscribers.push(fetch.onHttpBody((body) => deliver(body)))
+  unsubscribers.push(fetch.onHttpBody((body) => deliver(body, true)))
   if (settled) return
   scheduleHttp(fetch, bufferAheadMs, context, timers, startHttp)
 }
