@@ -7,7 +7,7 @@ import { WebTorrentTransport } from './adapters/webtorrent-transport.js'
 import { assertWebTorrent } from './adapters/webtorrent-internals.js'
 import type { ClientConfig } from './config.js'
 import { DeliveryCore } from './core/delivery-core.js'
-import { p2pWaitMs, workerFallbackMs } from './core/deadline.js'
+import { requestDeadline, workerFallbackMs } from './core/deadline.js'
 import type { DeliveredSegment } from './core/segment-request.js'
 import { StatsRecorder } from './core/stats.js'
 
@@ -54,9 +54,7 @@ export class PageClient {
   /** How long the service worker waits for `deliver` with this buffer before it fetches the segment itself. */
   answerWithinMs(bufferAheadMs: number | null): number {
     const deadline = this.config.deadline
-    return (
-      this.core?.answerWithinMs(bufferAheadMs) ?? workerFallbackMs(p2pWaitMs(bufferAheadMs, deadline), deadline.httpReserveMs, deadline)
-    )
+    return this.core?.answerWithinMs(bufferAheadMs) ?? workerFallbackMs(requestDeadline(bufferAheadMs, deadline, null, 0), deadline)
   }
 
   knows(key: string): boolean {

@@ -12,11 +12,28 @@ export function httpReserveMs(deadline: DeliveryConfig['deadline'], estimate: Ht
   return Math.max(deadline.minHttpReserveMs, deadline.reserveFactor * measured)
 }
 
+/** One request's deadline: how long it waits for peers, and the reserve kept for HTTP after that (ms). */
+export interface RequestDeadline {
+  waitMs: number
+  reserveMs: number
+}
+
+/** The deadline of a request with this buffer, for segments of about `segmentBytes` (see httpReserveMs). */
+export function requestDeadline(
+  bufferAheadMs: number | null,
+  deadline: DeliveryConfig['deadline'],
+  estimate: HttpEstimate | null,
+  segmentBytes: number,
+): RequestDeadline {
+  const reserveMs = httpReserveMs(deadline, estimate, segmentBytes)
+  return { waitMs: p2pWaitMs(bufferAheadMs, deadline, reserveMs), reserveMs }
+}
+
 /**
  * How long the service worker waits for the page's answer before it fetches the segment itself (ms after the
  * request): the wait for peers, then pageHttpShare of the reserve for the page's own HTTP of the missing pieces.
  */
-export function workerFallbackMs(waitMs: number, reserveMs: number, deadline: DeliveryConfig['deadline']): number {
+export function workerFallbackMs({ waitMs, reserveMs }: RequestDeadline, deadline: DeliveryConfig['deadline']): number {
   return waitMs + deadline.pageHttpShare * reserveMs
 }
 

@@ -1,7 +1,7 @@
 import type { ControlMessage } from '../../protocol/mesh-control.js'
 import { readPlaylistMagnets, type AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { DeliveryConfig } from './config.js'
-import { httpReserveMs, p2pWaitMs, workerFallbackMs } from './deadline.js'
+import { requestDeadline, workerFallbackMs } from './deadline.js'
 import { EdgeWatch } from './edge-watch.js'
 import { planFirstFetch } from './fetch-order.js'
 import { HttpEstimate } from './http-estimate.js'
@@ -116,9 +116,11 @@ export class DeliveryCore {
    * segment itself: the wait for peers and the page's share of the HTTP reserve.
    */
   answerWithinMs(bufferAheadMs: number | null): number {
-    const reserve = httpReserveMs(this.config.deadline, this.httpEstimate, this.lastSegmentBytes)
-    const wait = p2pWaitMs(this.bufferForPeers(bufferAheadMs), this.config.deadline, reserve)
-    return workerFallbackMs(wait, reserve, this.config.deadline)
+    const { deadline } = this.config
+    return workerFallbackMs(
+      requestDeadline(this.bufferForPeers(bufferAheadMs), deadline, this.httpEstimate, this.lastSegmentBytes),
+      deadline,
+    )
   }
 
   /** With no neighbour at all, nobody can help: waiting for peers would only eat into the player's buffer. */

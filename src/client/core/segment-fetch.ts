@@ -43,7 +43,7 @@ export class SegmentFetch {
    * The body of a whole-segment HTTP response, once complete and until the segment is done: the origin's bytes,
    * which a request may hand to the player at once instead of waiting for the .torrent and the hash checks.
    */
-  httpBody: Uint8Array<ArrayBuffer> | null = null
+  private httpBody: Uint8Array<ArrayBuffer> | null = null
   /** Aborts of the HTTP requests running now; null when none runs. */
   private abortHttp: (() => void)[] | null = null
   private readonly waiters: Waiter[] = []

@@ -1,5 +1,5 @@
 import type { DeliveryConfig } from './config.js'
-import { httpReserveMs, p2pWaitMs } from './deadline.js'
+import { requestDeadline } from './deadline.js'
 import type { HttpEstimate } from './http-estimate.js'
 import type { Clock, Random, Timer } from './ports.js'
 import type { SegmentFetch } from './segment-fetch.js'
@@ -96,8 +96,7 @@ function scheduleHttp(
   timers: Timer[],
   startHttp: (reason: RequestHttpReason) => void,
 ): void {
-  const reserve = httpReserveMs(config.deadline, httpEstimate, fetch.shape?.length ?? segmentBytesHint)
-  const waitMs = p2pWaitMs(bufferAheadMs, config.deadline, reserve)
+  const { waitMs } = requestDeadline(bufferAheadMs, config.deadline, httpEstimate, fetch.shape?.length ?? segmentBytesHint)
   if (waitMs <= 0) return startHttp('immediate')
   timers.push(clock.setTimer(waitMs, () => startHttp('deadline')))
   if (config.firstFetch.policy === 'lottery' && config.firstFetch.lotteryShare > 0) {
