@@ -7,7 +7,7 @@ import { WebTorrentTransport } from './adapters/webtorrent-transport.js'
 import { assertWebTorrent } from './adapters/webtorrent-internals.js'
 import type { ClientConfig } from './config.js'
 import { DeliveryCore } from './core/delivery-core.js'
-import { requestDeadline, workerFallbackMs } from './core/deadline.js'
+import { requestDeadline } from './core/deadline.js'
 import type { DeliveredSegment } from './core/segment-request.js'
 import { StatsRecorder } from './core/stats.js'
 
@@ -45,16 +45,23 @@ export class PageClient {
 
   /**
    * The player asks for a segment. Resolves with its bytes (from peers, HTTP or both), or null when this client
-   * does not know the segment or P2P is off: then the caller fetches it over plain HTTP itself.
+   * does not know the segment or P2P is off: then the caller fetches it over plain HTTP itself. With
+   * `callerFetches` (the service worker), it rejects with HttpHandedOver once peers had their time, and the
+   * caller's HTTP bytes come back through `fetchedElsewhere`.
    */
-  deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null> {
-    return this.config.p2p && this.core ? this.core.deliver(key, bufferAheadMs) : Promise.resolve(null)
+  deliver(key: string, bufferAheadMs: number | null, callerFetches = false): Promise<DeliveredSegment | null> {
+    return this.config.p2p && this.core ? this.core.deliver(key, bufferAheadMs, callerFetches) : Promise.resolve(null)
   }
 
   /** How long the service worker waits for `deliver` with this buffer before it fetches the segment itself. */
   answerWithinMs(bufferAheadMs: number | null): number {
-    const deadline = this.config.deadline
-    return this.core?.answerWithinMs(bufferAheadMs) ?? workerFallbackMs(requestDeadline(bufferAheadMs, deadline, null, 0), deadline)
+    return this.core?.answerWithinMs(bufferAheadMs) ?? requestDeadline(bufferAheadMs, this.config.deadline, null, 0).waitMs
+  }
+
+  /** The service worker fetched a segment over HTTP itself: checked and seeded if the core holds it, and counted. */
+  fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void {
+    if (this.core) this.core.fetchedElsewhere(key, body, waitedMs)
+    else this.recorder.httpSegment(body.length)
   }
 
   knows(key: string): boolean {

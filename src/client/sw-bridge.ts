@@ -49,9 +49,9 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
     const message = event.data
     if (!isLiveTorrentMessage(message)) return
     if (message.lt === 'segments') client.announce(message.playlistUrl, message.segments, Array.isArray(message.mesh) ? message.mesh : [])
-    else if (message.lt === 'http-fetched') {
-      console.debug(`live-torrent: the worker fetched ${message.key} over HTTP itself`)
-      client.recorder.httpSegment(message.bytes)
+    else if (message.lt === 'http-fetched' && message.body instanceof ArrayBuffer) {
+      console.debug(`live-torrent: the worker fetched ${message.key} over HTTP itself in ${Math.round(message.waitedMs)} ms`)
+      client.fetchedElsewhere(message.key, new Uint8Array(message.body), message.waitedMs)
     } else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs())
   })
 }
@@ -66,7 +66,7 @@ async function answer(client: PageClient, port: MessagePort, key: string, buffer
   console.debug(`live-torrent: the worker fetches ${key} itself unless answered within ${Math.round(answerWithinMs)} ms`)
   send({ lt: 'segment-ack', answerWithinMs })
   try {
-    const delivered = await client.deliver(key, bufferAheadMs)
+    const delivered = await client.deliver(key, bufferAheadMs, true)
     if (!delivered) return send({ lt: 'segment-decline', reason: 'P2P is off' })
     const bytes = delivered.bytes.buffer.slice(delivered.bytes.byteOffset, delivered.bytes.byteOffset + delivered.bytes.byteLength)
     send({ lt: 'segment-answer', bytes, source: delivered.source }, [bytes])

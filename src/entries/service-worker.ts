@@ -76,23 +76,32 @@ async function announce(clientId: string, response: Response, playlistUrl: strin
 }
 
 async function answerSegment(client: Client | undefined, key: string, request: Request): Promise<Response> {
+  const requestedAt = performance.now()
   const answer = client ? await askPage(client, key) : ({ kind: 'none', reason: 'tab is gone' } as const)
   if (answer.kind === 'bytes') return segmentResponse(request, answer.bytes, answer.source)
-  return fetchOverHttp(client, key, request)
+  return fetchOverHttp(client, key, request, requestedAt)
 }
 
-/** A plain fetch of a segment (P2P off, or the page could not answer), counted in the tab's totals. */
-async function fetchOverHttp(client: Client | undefined, key: string, request: Request): Promise<Response> {
+/**
+ * A plain fetch of a segment (P2P off, the page could not answer, or peers were too slow), done here rather than
+ * in the page: it does not wait on the page's main thread. The page gets a copy of the bytes to count, check
+ * and seed.
+ */
+async function fetchOverHttp(
+  client: Client | undefined,
+  key: string,
+  request: Request,
+  requestedAt = performance.now(),
+): Promise<Response> {
   const response = await fetch(request)
-  if (client && response.ok) void reportHttpFetch(client, key, response.clone())
+  if (client && response.ok) void passBodyToPage(client, key, response.clone(), requestedAt)
   return response
 }
 
-/** Tells the page a segment came over HTTP without it, so its totals stay true. */
-async function reportHttpFetch(client: Client, key: string, response: Response): Promise<void> {
-  const bytes = (await response.arrayBuffer()).byteLength
-  const message: HttpFetchedMessage = { lt: 'http-fetched', key, bytes }
-  client.postMessage(message)
+async function passBodyToPage(client: Client, key: string, response: Response, requestedAt: number): Promise<void> {
+  const body = await response.arrayBuffer()
+  const message: HttpFetchedMessage = { lt: 'http-fetched', key, body, waitedMs: performance.now() - requestedAt }
+  client.postMessage(message, [body])
 }
 
 async function pruneViewers(): Promise<void> {

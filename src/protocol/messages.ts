@@ -50,11 +50,16 @@ export interface SegmentDeclineMessage {
   reason: string
 }
 
-/** SW -> page: the SW fetched a segment over HTTP itself (P2P off, declined or timed out); count it. */
+/**
+ * SW -> page: the SW fetched a segment over HTTP itself (P2P off, declined, or peers too slow), with the bytes
+ * (transferred), for the page client to count, check and seed.
+ */
 export interface HttpFetchedMessage {
   lt: 'http-fetched'
   key: string
-  bytes: number
+  body: ArrayBuffer
+  /** From the player's request to the whole body (ms). */
+  waitedMs: number
 }
 
 export type SwToPageMessage = SegmentsMessage | SegmentRequestMessage | HttpFetchedMessage

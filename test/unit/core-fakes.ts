@@ -205,12 +205,17 @@ export function rig(selfId = 'self', overrides: Overrides = {}, random = () => 0
 }
 
 /** Requests a segment and keeps what the core calls back with. */
-export function request(core: DeliveryCore, sequence: number, bufferAheadMs: number | null) {
+export function request(core: DeliveryCore, sequence: number, bufferAheadMs: number | null, callerFetches = false) {
   const outcome: { result?: Awaited<ReturnType<DeliveryCore['deliver']>>; error?: Error; called: number } = { called: 0 }
-  core.request(segment(sequence).url, bufferAheadMs, (result, error) => {
-    outcome.called++
-    outcome.result = result
-    outcome.error = error
-  })
+  core.request(
+    segment(sequence).url,
+    bufferAheadMs,
+    (result, error) => {
+      outcome.called++
+      outcome.result = result
+      outcome.error = error
+    },
+    callerFetches,
+  )
   return outcome
 }

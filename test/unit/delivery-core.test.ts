@@ -6,6 +6,7 @@ import { httpReserveMs, p2pWaitMs } from '../../src/client/core/deadline.js'
 import { planFirstFetch, rankOf } from '../../src/client/core/fetch-order.js'
 import { HttpEstimate } from '../../src/client/core/http-estimate.js'
 import { missingRuns } from '../../src/client/core/segment-fetch.js'
+import { HttpHandedOver } from '../../src/client/core/segment-request.js'
 import { UploadMeter } from '../../src/client/core/upload-meter.js'
 import { PIECE, PIECES, PLAYLIST, request, rig, segment } from './core-fakes.js'
 
@@ -34,17 +35,17 @@ describe('delivery core: the deadline', () => {
     const { core, clock, http, transport, mesh } = rig()
     mesh.neighbours = ['n1']
     core.announce(PLAYLIST, [segment(1)])
-    const outcome = request(core, 1, 10_000)
+    const outcome = request(core, 1, 7000)
     transport.swarm(1).peerPiece(0)
-    clock.advance(5999)
-    assert.equal(http.fetches.length, 0, 'no HTTP before the deadline (10 s buffered - 4 s reserve = 6 s)')
+    clock.advance(2999)
+    assert.equal(http.fetches.length, 0, 'no HTTP before the deadline (7 s buffered - 4 s reserve = 3 s)')
     clock.advance(1)
     assert.equal(http.fetches.length, 1)
     assert.deepEqual(http.fetches[0]!.range, { start: PIECE, end: PIECE * PIECES }, 'the piece from peers is kept')
     http.fetches[0]!.respond()
     assert.equal(outcome.called, 1)
     assert.equal(outcome.result?.source, 'mixed')
-    assert.equal(outcome.result?.httpAfterMs, 6000)
+    assert.equal(outcome.result?.httpAfterMs, 3000)
     assert.equal(core.recorder.stats.fallbacks, 1)
   })
 
@@ -53,7 +54,7 @@ describe('delivery core: the deadline', () => {
     mesh.neighbours = ['n1']
     core.announce(PLAYLIST, [segment(1)])
     request(core, 1, 60_000)
-    clock.advance(5999)
+    clock.advance(3999)
     assert.equal(http.fetches.length, 0)
     clock.advance(1)
     assert.equal(http.fetches.length, 1)
@@ -103,14 +104,14 @@ describe('delivery core: the deadline', () => {
     mesh.neighbours = ['n1']
     transport.autoReady = false
     core.announce(PLAYLIST, [segment(1)])
-    const outcome = request(core, 1, 10_000)
-    clock.advance(6000)
+    const outcome = request(core, 1, 7000)
+    clock.advance(3000)
     assert.equal(http.fetches.length, 1, 'HTTP at the deadline though the .torrent is not in')
     assert.equal(http.fetches[0]!.range, null, 'the whole segment, since its pieces are unknown')
     clock.advance(300)
     http.fetches[0]!.respond()
     assert.equal(outcome.result?.source, 'http', 'the body goes to the player without waiting for the .torrent')
-    assert.equal(outcome.result?.waitedMs, 6300)
+    assert.equal(outcome.result?.waitedMs, 3300)
     transport.swarm(1).ready()
     assert.equal(transport.swarm(1).pieces.size, PIECES, 'and its pieces are still cut and seeded once the .torrent arrives')
   })
@@ -128,13 +129,47 @@ describe('delivery core: the deadline', () => {
     assert.equal(outcome.result?.httpReason, 'immediate')
   })
 
-  it('tells the worker to fetch on its own once the page has had its share of the reserve for its HTTP', () => {
+  it('tells the worker to fetch on its own once peers had their wait, as the request itself does', () => {
     const { core, mesh } = rig()
     mesh.neighbours = ['n1']
-    assert.equal(core.answerWithinMs(10_000), 6000 + 2000, '6 s for peers, then half of the 4 s reserve for the page')
-    assert.equal(core.answerWithinMs(0), 2000, 'nothing buffered: the page gets its HTTP share only')
+    assert.equal(core.answerWithinMs(7000), 3000, "7 s buffered - 4 s reserve for the worker's HTTP")
+    assert.equal(core.answerWithinMs(60_000), 4000, 'at most maxWaitMs')
+    assert.equal(core.answerWithinMs(0), 0, 'nothing buffered: the worker fetches at once')
     mesh.neighbours = []
-    assert.equal(core.answerWithinMs(10_000), 2000, 'no neighbour: no wait for peers, as in the request itself')
+    assert.equal(core.answerWithinMs(10_000), 0, 'no neighbour: no wait for peers, as in the request itself')
+  })
+
+  it('on the worker path, hands HTTP to the worker at the deadline instead of fetching on the page', () => {
+    const { core, clock, http, transport, mesh } = rig()
+    mesh.neighbours = ['n1']
+    core.announce(PLAYLIST, [segment(1)])
+    const outcome = request(core, 1, 7000, true)
+    transport.swarm(1).peerPiece(0)
+    clock.advance(3000)
+    assert.equal(outcome.called, 1)
+    assert.ok(outcome.error instanceof HttpHandedOver, `handed over, got ${outcome.error?.message}`)
+    assert.equal(http.fetches.length, 0, 'no page HTTP: the worker fetches')
+    assert.equal(core.recorder.stats.fallbacks, 1, 'HTTP took over from peers')
+    const starting = request(core, 1, 0, true)
+    assert.ok(starting.error instanceof HttpHandedOver, 'nothing buffered: handed over at once')
+    assert.equal(http.fetches.length, 0)
+  })
+
+  it('checks, seeds and counts once the segment the worker fetched, and counts one it does not hold', () => {
+    const { core, transport, mesh } = rig()
+    mesh.neighbours = ['n1']
+    transport.autoReady = false
+    core.announce(PLAYLIST, [segment(1)])
+    core.fetchedElsewhere(segment(1).url, new Uint8Array(PIECE * PIECES), 3400)
+    assert.equal(transport.swarm(1).pieces.size, 0, 'pieces wait for the .torrent')
+    transport.swarm(1).ready()
+    assert.equal(transport.swarm(1).pieces.size, PIECES, 'cut and seeded once the .torrent is in')
+    const { stats } = core.recorder
+    assert.equal(stats.segmentsFromHttp, 1)
+    assert.equal(stats.bytesFromHttp, PIECE * PIECES, 'its bytes counted once')
+    core.fetchedElsewhere('https://origin.test/v0/other.ts', new Uint8Array(500), 100)
+    assert.equal(stats.segmentsFromHttp, 2)
+    assert.equal(stats.bytesFromHttp, PIECE * PIECES + 500)
   })
 
   it('answers null for a segment no playlist listed, and fails one whose swarm cannot be joined', () => {
@@ -240,8 +275,8 @@ describe('delivery core: the lottery policy', () => {
     const { core, clock, http, mesh } = rig('self', { firstFetch: { policy: 'lottery', lotteryShare: 0.6 } }, () => 0.5)
     mesh.neighbours = ['n1']
     core.announce(PLAYLIST, [segment(1)])
-    request(core, 1, 10_000)
-    clock.advance(0.5 * 0.6 * 6000 - 1)
+    request(core, 1, 7000)
+    clock.advance(0.5 * 0.6 * 3000 - 1)
     assert.equal(http.fetches.length, 0)
     clock.advance(1)
     assert.equal(http.fetches.length, 1)
@@ -375,9 +410,9 @@ describe('delivery core: HTTP for what peers did not deliver', () => {
     request(core, 1, 0)
     clock.advance(50)
     http.fetches[0]!.respond()
-    request(core, 2, 8000)
-    clock.advance(4999)
-    assert.equal(http.fetches.length, 1, '8 s buffered - 3 s reserve: 5 s for peers (4 s before HTTP was timed)')
+    request(core, 2, 6500)
+    clock.advance(3499)
+    assert.equal(http.fetches.length, 1, '6.5 s buffered - 3 s reserve: 3.5 s for peers (2.5 s before HTTP was timed)')
     clock.advance(1)
     assert.equal(http.fetches.length, 2)
   })

@@ -19,9 +19,10 @@ export interface DeliveryConfig {
    * pieces still missing. The reserve is httpReserveMs until an HTTP fetch of this viewer has been timed, then
    * reserveFactor times the time a whole segment takes over HTTP here, at least minHttpReserveMs. When the buffer
    * is unknown (no media element found), defaultWaitMs is used.
-   * The page's own HTTP of the missing pieces may use pageHttpShare of the reserve; then the service worker stops
-   * waiting and fetches the whole segment itself. The worker's fetch does not wait on the page's main thread,
-   * which a busy machine slows (WebTorrent, hashing, the player), so the rest of the reserve is enough for it.
+   * On the service-worker path the worker makes that HTTP request (the whole segment), not the page: its fetch
+   * does not wait on the page's main thread, which a busy machine slows (WebTorrent, hashing, the player).
+   * maxWaitMs is 4 s: peers deliver nearly every segment they have within a second or two of its listing, so a
+   * longer wait buys little share and spends the buffer a loaded machine needs for HTTP.
    */
   deadline: {
     httpReserveMs: number
@@ -29,7 +30,6 @@ export interface DeliveryConfig {
     reserveFactor: number
     maxWaitMs: number
     defaultWaitMs: number
-    pageHttpShare: number
   }
   /**
    * Who fetches a new segment over HTTP for the others, as soon as it is listed (before any player asks):
@@ -72,7 +72,7 @@ export const DEFAULT_DELIVERY_CONFIG: DeliveryConfig = {
   uploadLimit: -1,
   keepSegments: 12,
   unlistedGraceMs: 12_000,
-  deadline: { httpReserveMs: 4000, minHttpReserveMs: 3000, reserveFactor: 4, maxWaitMs: 6000, defaultWaitMs: 1000, pageHttpShare: 0.5 },
+  deadline: { httpReserveMs: 4000, minHttpReserveMs: 3000, reserveFactor: 4, maxWaitMs: 4000, defaultWaitMs: 1000 },
   firstFetch: { policy: 'rank', fetchers: 3, fetchersPerSqrtViewer: 0.25, escalateAfterMs: 1000, escalateStepMs: 500, lotteryShare: 0.6 },
   notifyNeighbours: true,
   edgePollers: 2,
@@ -99,8 +99,6 @@ export function validateDeliveryConfig(config: DeliveryConfig): void {
   atLeast('unlistedGraceMs', config.unlistedGraceMs, 0)
   for (const name of ['httpReserveMs', 'minHttpReserveMs', 'reserveFactor', 'maxWaitMs', 'defaultWaitMs'] as const)
     atLeast(`deadline.${name}`, config.deadline[name], 0)
-  const pageShare = config.deadline.pageHttpShare
-  check(typeof pageShare === 'number' && pageShare >= 0 && pageShare <= 1, 'deadline.pageHttpShare', pageShare, 'a number from 0 to 1')
   const policies = ['rank', 'lottery', 'none']
   check(policies.includes(config.firstFetch.policy), 'firstFetch.policy', config.firstFetch.policy, `one of ${policies.join(', ')}`)
   atLeast('firstFetch.fetchers', config.firstFetch.fetchers, 0)

@@ -29,14 +29,6 @@ export function requestDeadline(
   return { waitMs: p2pWaitMs(bufferAheadMs, deadline, reserveMs), reserveMs }
 }
 
-/**
- * How long the service worker waits for the page's answer before it fetches the segment itself (ms after the
- * request): the wait for peers, then pageHttpShare of the reserve for the page's own HTTP of the missing pieces.
- */
-export function workerFallbackMs({ waitMs, reserveMs }: RequestDeadline, deadline: DeliveryConfig['deadline']): number {
-  return waitMs + deadline.pageHttpShare * reserveMs
-}
-
 /** How long a segment request may wait for peers before HTTP must take over (ms). */
 export function p2pWaitMs(bufferAheadMs: number | null, deadline: DeliveryConfig['deadline'], reserveMs = deadline.httpReserveMs): number {
   if (bufferAheadMs === null) return deadline.defaultWaitMs

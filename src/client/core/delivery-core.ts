@@ -1,14 +1,14 @@
 import type { ControlMessage } from '../../protocol/mesh-control.js'
 import { readPlaylistMagnets, type AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { DeliveryConfig } from './config.js'
-import { requestDeadline, workerFallbackMs } from './deadline.js'
+import { requestDeadline } from './deadline.js'
 import { EdgeWatch } from './edge-watch.js'
 import { planFirstFetch } from './fetch-order.js'
 import { HttpEstimate } from './http-estimate.js'
 import type { Clock, HttpPort, Log, MeshPort, NeighbourInfo, PieceTransport, Random, Timer } from './ports.js'
 import { SegmentBook, type BookEntry } from './segment-book.js'
 import { SegmentFetch, type HttpReason, type SegmentEvents } from './segment-fetch.js'
-import { serveRequest, type DeliveredSegment, type RequestCallback } from './segment-request.js'
+import { HttpHandedOver, serveRequest, type DeliveredSegment, type RequestCallback } from './segment-request.js'
 import { StatsRecorder } from './stats.js'
 import { UploadMeter } from './upload-meter.js'
 
@@ -83,44 +83,60 @@ export class DeliveryCore {
     this.evict(playlistUrl)
   }
 
-  /** The player asks for a segment: calls back with its bytes, or null when this viewer does not know it. */
-  request(key: string, bufferAheadMs: number | null, callback: RequestCallback): void {
+  /**
+   * The player asks for a segment: calls back with its bytes, or null when this viewer does not know it. With
+   * `callerFetches`, the caller (the service worker) fetches over HTTP itself once peers had their time: the
+   * request then ends with HttpHandedOver, and the caller's bytes come back through `fetchedElsewhere`.
+   */
+  request(key: string, bufferAheadMs: number | null, callback: RequestCallback, callerFetches = false): void {
     const entry = this.book.get(key)
     if (!entry) return callback(null)
     entry.busy++
     const { clock, random, log } = this.ports
     const buffer = this.bufferForPeers(bufferAheadMs)
     log.debug(`request ${key} with ${bufferAheadMs} ms buffered`)
-    serveRequest(
-      entry.value.fetch,
-      buffer,
-      { config: this.config, clock, random, httpEstimate: this.httpEstimate, segmentBytesHint: this.lastSegmentBytes },
-      (result, error) => {
-        entry.busy--
-        log.debug(`answered ${key}: ${result ? `${result.source} after ${Math.round(result.waitedMs)} ms` : error?.message}`)
-        if (result) {
-          this.lastSegmentBytes = result.bytes.length
-          this.recordDelivery(entry.infoHash, result)
-        }
-        callback(result, error)
-      },
-    )
+    const context = {
+      config: this.config,
+      clock,
+      random,
+      httpEstimate: this.httpEstimate,
+      segmentBytesHint: this.lastSegmentBytes,
+      callerFetches,
+    }
+    serveRequest(entry.value.fetch, buffer, context, (result, error) => {
+      entry.busy--
+      log.debug(`answered ${key}: ${result ? `${result.source} after ${Math.round(result.waitedMs)} ms` : error?.message}`)
+      if (result) {
+        this.lastSegmentBytes = result.bytes.length
+        this.recordDelivery(entry.infoHash, result)
+      } else if (error instanceof HttpHandedOver && error.reason === 'deadline') this.recorder.fallback(entry.infoHash, error.afterMs)
+      callback(result, error)
+    })
   }
 
-  deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null> {
-    return new Promise((resolve, reject) => this.request(key, bufferAheadMs, (result, error) => (error ? reject(error) : resolve(result))))
+  deliver(key: string, bufferAheadMs: number | null, callerFetches = false): Promise<DeliveredSegment | null> {
+    return new Promise((resolve, reject) =>
+      this.request(key, bufferAheadMs, (result, error) => (error ? reject(error) : resolve(result)), callerFetches),
+    )
   }
 
   /**
-   * How long the service worker should wait for the answer to a request with this buffer before it fetches the
-   * segment itself: the wait for peers and the page's share of the HTTP reserve.
+   * How long the service worker waits for the answer to a request with this buffer before it fetches the
+   * segment itself: the wait for peers (the reserve after it is the worker's own HTTP).
    */
   answerWithinMs(bufferAheadMs: number | null): number {
-    const { deadline } = this.config
-    return workerFallbackMs(
-      requestDeadline(this.bufferForPeers(bufferAheadMs), deadline, this.httpEstimate, this.lastSegmentBytes),
-      deadline,
-    )
+    return requestDeadline(this.bufferForPeers(bufferAheadMs), this.config.deadline, this.httpEstimate, this.lastSegmentBytes).waitMs
+  }
+
+  /**
+   * The player got this segment over HTTP without the core (the service worker's own fetch, `waitedMs` after its
+   * request): a segment the core holds takes the bytes, to check and seed them; either way they are counted.
+   */
+  fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void {
+    const entry = this.book.get(key)
+    if (!entry?.value.fetch.takeHttpBody(body)) return this.recorder.httpSegment(body.length)
+    this.lastSegmentBytes = body.length
+    this.recorder.segment({ infoHash: entry.infoHash, source: 'http', bytes: body.length, waitedMs })
   }
 
   /** With no neighbour at all, nobody can help: waiting for peers would only eat into the player's buffer. */

@@ -160,12 +160,7 @@ export class SegmentFetch {
     let firstByteAt: number | null = null
     let received = 0
     const wholeBody: Uint8Array[] | null = whole ? [] : null
-    const cutter = new PieceCutter(
-      () => this.shape,
-      run?.first ?? 0,
-      (piece, bytes) => this.swarm.has(piece) || this.swarm.putHttpPiece(piece, bytes),
-    )
-    this.whenReady((error) => error || cutter.push(new Uint8Array(0)))
+    const cutter = this.cutterFrom(run?.first ?? 0)
     return this.http.fetch(this.segment.magnet.webSeed, range, {
       data: (chunk) => {
         firstByteAt ??= this.clock.now()
@@ -181,6 +176,31 @@ export class SegmentFetch {
         done(error ?? null)
       },
     })
+  }
+
+  /**
+   * A whole-segment body fetched elsewhere (the service worker's own HTTP request): counted, cut into pieces,
+   * checked and seeded as if this fetch had made it. False if the segment is done or failed already.
+   */
+  takeHttpBody(body: Uint8Array<ArrayBuffer>): boolean {
+    if (this.done || this.failure) return false
+    this.stopHttp()
+    this.httpBytes += body.length
+    this.events.httpBytes(body.length)
+    this.cutterFrom(0).push(body)
+    this.keepHttpBody(body)
+    return true
+  }
+
+  /** Cuts an HTTP body starting at piece `first` into the swarm's pieces, once the torrent's shape is known. */
+  private cutterFrom(first: number): PieceCutter {
+    const cutter = new PieceCutter(
+      () => this.shape,
+      first,
+      (piece, bytes) => this.swarm.has(piece) || this.swarm.putHttpPiece(piece, bytes),
+    )
+    this.whenReady((error) => error || cutter.push(new Uint8Array(0)))
+    return cutter
   }
 
   leave(): void {

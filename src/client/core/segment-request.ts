@@ -28,6 +28,21 @@ export interface RequestContext {
   httpEstimate: HttpEstimate
   /** The size of a typical segment here (bytes; 0 if none yet): sizes the reserve until the torrent tells. */
   segmentBytesHint: number
+  /**
+   * The caller fetches over HTTP itself once peers had their time (the service worker, whose fetch does not wait
+   * on this page's busy main thread): the request then ends with HttpHandedOver instead of starting HTTP here.
+   */
+  callerFetches: boolean
+}
+
+/** The request's deadline (or, with nothing buffered, the request itself) handed HTTP to the caller. */
+export class HttpHandedOver extends Error {
+  constructor(
+    readonly reason: 'immediate' | 'deadline',
+    readonly afterMs: number,
+  ) {
+    super(`${reason === 'deadline' ? 'peers were too slow' : 'nothing buffered'}: the caller fetches the segment over HTTP`)
+  }
 }
 
 /**
@@ -36,7 +51,7 @@ export interface RequestContext {
  * HTTP; with the 'lottery' policy, also at a random point within the first share of the wait if no neighbour has
  * a missing piece. A whole-segment HTTP body is handed over as soon as it is complete, without waiting for the
  * .torrent or the hash checks: the HTTP path never waits on the P2P machinery. Calls back once, with the bytes or
- * an error (the caller then fetches over plain HTTP itself).
+ * an error (the caller then fetches over plain HTTP itself; HttpHandedOver when `callerFetches` says it does).
  */
 export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, context: RequestContext, callback: RequestCallback): void {
   const { clock } = context
@@ -63,6 +78,7 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
   }
   const startHttp = (reason: RequestHttpReason) => {
     if (fetch.done || settled) return
+    if (reason !== 'lottery' && context.callerFetches) return finish(null, new HttpHandedOver(reason, clock.now() - started))
     if (reason !== 'lottery') pastDeadline = true
     if (!fetch.httpRunning && httpAfterMs === null) {
       httpAfterMs = clock.now() - started
