@@ -142,5 +142,14 @@ describe('delivery paths', () => {
     assert.equal(stats.stalls, 0)
     assert.equal(await secondPage.evaluate(() => navigator.serviceWorker.controller !== null), true)
     assert.ok((await first.stats()).bytesUploaded > 0)
+    // Each tab holds its segments in its own memory: nothing in the origin's private file system, which both tabs
+    // (and every later visit) would share, and which would leave the segments on the viewer's disk.
+    const stored = await secondPage.evaluate(async () => {
+      const names: string[] = []
+      const root = (await navigator.storage.getDirectory()) as unknown as { keys(): AsyncIterable<string> }
+      for await (const name of root.keys()) names.push(name)
+      return names
+    })
+    assert.deepEqual(stored, [], 'segments were written to disk')
   })
 })

@@ -3,6 +3,7 @@ import type { Torrent, Wire } from 'webtorrent/dist/webtorrent.min.js'
 import type { AnnouncedSegment } from '../../protocol/playlist-magnets.js'
 import type { SwarmHandle, SwarmListener } from '../core/ports.js'
 import type { ChannelStream } from './channel-stream.js'
+import MemoryChunkStore from 'memory-chunk-store'
 import { infoHashOf, sha1Hex } from './sha1.js'
 import { assertTorrent, failedPiece, pieceHash, storeVerifiedPiece, wireOfStream } from './webtorrent-internals.js'
 
@@ -51,7 +52,16 @@ export class TorrentSwarm implements SwarmHandle {
     try {
       const torrentFile = passedOn && (await infoHashOf(passedOn)) === this.infoHash ? passedOn : await this.fetchTorrentFile()
       if (this.left) return null
-      const torrent = client.add(torrentFile, { announce: [], destroyStoreOnDestroy: true, strategy: 'rarest' })
+      // In memory: WebTorrent's default in a browser with the File System Access API is the origin's private file
+      // system, which every tab of the origin shares (one tab's eviction deleted the pieces another was seeding),
+      // which outlives the page (segments left on the viewer's disk), and whose writes cost a busy page time.
+      const torrent = client.add(torrentFile, {
+        announce: [],
+        store: MemoryChunkStore,
+        storeCacheSlots: 0,
+        destroyStoreOnDestroy: true,
+        strategy: 'rarest',
+      })
       await new Promise<void>((resolve, reject) => {
         torrent.once('ready', resolve)
         torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)))

@@ -59,6 +59,13 @@ declare module 'webtorrent/dist/webtorrent.min.js' {
   }
 }
 
+// memory-chunk-store 1.3 (no typings of its own): an abstract-chunk-store kept in memory, passed to WebTorrent as
+// the constructor of its chunk store.
+declare module 'memory-chunk-store' {
+  const MemoryChunkStore: new (chunkLength: number, opts?: { length?: number }) => object
+  export default MemoryChunkStore
+}
+
 declare module 'bittorrent-tracker' {
   export interface TrackerClientOptions {
     infoHash: string
