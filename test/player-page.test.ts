@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { eventually } from './support/origin.js'
-import { sampleSwarm, type Viewer } from './support/viewers.js'
+import { openViewer, sampleSwarm, type Viewer } from './support/viewers.js'
 
 function statValue(viewer: Viewer, name: string): Promise<string | null> {
   return viewer.page.getAttribute(`[data-stat="${name}"]`, 'data-value')
@@ -28,6 +28,50 @@ describe('the player page', () => {
     assert.equal(await statValue(second, 'delivery-path'), 'service-worker')
     assert.equal(await statValue(second, 'stalls'), '0')
     assert.match((await second.page.textContent('[data-stat="p2p-share"]')) ?? '', /^\d+(\.\d+)? ?%$/)
+  })
+
+  it('on a first visit, plays at once over HTTP while the worker installs, and the worker takes over mid-stream', async () => {
+    // The order in which the player starts and the page client's path settles, caught as the page script sets
+    // window.liveTorrent (so that nothing of it is missed).
+    const order = `(() => {
+      const order = window.__order = [];
+      document.addEventListener('live-torrent:player', () => order.push('player'));
+      let api;
+      Object.defineProperty(window, 'liveTorrent', { configurable: true, get: () => api, set: (value) => {
+        api = value;
+        value.ready.then((path) => order.push('ready ' + path));
+      } });
+    })();`
+    // A slow worker install (a slow network or a busy machine): its script takes 5 s to arrive.
+    const context = await swarm.browser.newContext()
+    await context.route('**/live-torrent-sw.js', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 5000))
+      await route.continue()
+    })
+    const viewer = await openViewer(swarm.browser, swarm.origin.url, { name: 'first visit', initScript: order, context })
+    swarm.viewers.push(viewer)
+    const segmentRequests = () =>
+      viewer.page.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .filter((entry) => /\/seg\d+\.ts$/.test(entry.name))
+          .map((entry) => ({ url: entry.name, throughWorker: (entry as PerformanceResourceTiming).workerStart > 0 })),
+      )
+    await eventually(async () => (await viewer.playback()).firstFrameTime !== null || undefined, 20_000, 'the first frame')
+    const events = await viewer.page.evaluate(() => (window as unknown as { __order: string[] }).__order)
+    assert.deepEqual(events, ['player'], 'the first frame came before the worker was even installed')
+    const stats = await viewer.stats()
+    assert.ok(stats.segmentsFromHttp >= 1, `the page client counts what hls.js loaded without the worker: ${JSON.stringify(stats)}`)
+    const first = (await segmentRequests())[0]
+    assert.equal(first?.throughWorker, false, `the first segment came before the worker controlled the page: ${JSON.stringify(first)}`)
+    await eventually(
+      async () => (await segmentRequests()).some((request) => request.throughWorker) || undefined,
+      20_000,
+      'a segment through the worker',
+    )
+    const path = await viewer.page.evaluate(() => (window as unknown as { liveTorrent: { ready: Promise<string> } }).liveTorrent.ready)
+    assert.equal(path, 'service-worker')
+    assert.equal((await viewer.playback()).waitingAfterFirstFrame, 0, 'no stall at the takeover')
   })
 
   it('switching P2P off is remembered across the reload: the viewer then plays over HTTP and uploads nothing', async () => {

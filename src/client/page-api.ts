@@ -12,8 +12,8 @@ export type DeliveryPath = 'service-worker' | 'loader' | 'http'
 
 /**
  * What the page script puts on `window.liveTorrent`: the integration surface for a page and its player.
- * The demo page and tests read `stats`; a site's own player code may await `ready` before loading the stream
- * so that its first requests already go through the service worker.
+ * The demo page and tests read `stats`. A player need not wait for `ready`: with `hlsjsLoaders` it starts at once
+ * over plain HTTP, and the service worker (or the loaders) take over mid-stream once the path is settled.
  */
 export interface LiveTorrentPageApi {
   /** Resolves once the delivery path is settled: the service worker controls the page, or the fallback chosen. */
@@ -27,8 +27,10 @@ export interface LiveTorrentPageApi {
   /** Switches P2P on or off for this viewer (remembered in localStorage). */
   setP2P(enabled: boolean): void
   /**
-   * The hls.js config fields (fLoader, pLoader) that route an hls.js player through this page client, for the
-   * 'loader' path. Pass the page's Hls class (defaults to `window.Hls`).
+   * The hls.js config fields (fLoader, pLoader) for any path, so that a player need not wait for `ready`: they
+   * route segments through this page client on the 'loader' path, and are hls.js's own loaders until the path
+   * is settled and on the service-worker path (while the worker installs, they still hand the playlists'
+   * magnets to the page client, so the mesh forms). Pass the page's Hls class (defaults to `window.Hls`).
    */
   hlsjsLoaders(hls?: HlsLike): { fLoader: unknown; pLoader: unknown }
 }

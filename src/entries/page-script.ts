@@ -46,15 +46,23 @@ function start(): LiveTorrentPageApi {
   const config = resolveClientConfig(window.liveTorrentConfig, storedChoice(), configFromQuery(location.search))
   const client = new PageClient(config)
   const media = new MediaWatch(() => client.recorder.stall())
-  const ready = choosePath(config, client, media).catch((err: unknown) => {
-    console.warn('live-torrent: P2P unavailable, playing over plain HTTP', err)
-    return 'http' as const
-  })
+  let path: DeliveryPath | null = null
+  const ready = choosePath(config, client, media)
+    .catch((err: unknown) => {
+      console.warn('live-torrent: P2P unavailable, playing over plain HTTP', err)
+      return 'http' as const
+    })
+    .then((settled) => (path = settled))
   startReporting(config, client, media, ready)
   const hlsjsLoaders = (hls: HlsLike | undefined = window.Hls) => {
     if (!hls) throw new Error('live-torrent: pass your Hls class to hlsjsLoaders(Hls)')
     const base = hls.DefaultConfig.loader as new (config: HlsConfig) => Loader<LoaderContext>
-    return createLoaders(base, { client, bufferAheadMs: () => media.bufferAheadMs() })
+    return createLoaders(base, {
+      client,
+      bufferAheadMs: () => media.bufferAheadMs(),
+      routesSegments: () => path === 'loader',
+      workerControls: () => path === 'service-worker',
+    })
   }
   return { ready, stats: client.recorder.stats, events: client.recorder.events, config, setP2P, hlsjsLoaders }
 }

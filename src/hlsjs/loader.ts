@@ -22,12 +22,26 @@ export interface LoaderClient {
   announce(playlistUrl: string, segments: AnnouncedSegment[], mesh: MeshShard[]): void
   knows(key: string): boolean
   deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null>
+  /** A segment came over plain HTTP without the client: count it, and seed it if the client holds it. */
+  fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void
 }
 
 /** What the loaders need: the page client and how much the player has buffered ahead (ms, null = unknown). */
 export interface LoaderDeps {
   client: LoaderClient
   bufferAheadMs: () => number | null
+  /**
+   * Whether segments go through the page client now (default: always). The page script's loaders do so only on
+   * the 'loader' path: until the path is settled, and on the service-worker path, they are hls.js's own, so that
+   * the player starts at once instead of waiting for the worker.
+   */
+  routesSegments?: () => boolean
+  /**
+   * Whether a service worker serves this page's requests (default: never). Until one does, playlists' magnets go
+   * to the page client (the mesh forms while the worker installs), and segments loaded over plain HTTP are
+   * reported to it; once one does, the worker does both.
+   */
+  workerControls?: () => boolean
 }
 
 /**
@@ -41,12 +55,15 @@ export function createLoaders(
   baseLoader: LoaderClass<LoaderContext>,
   deps: LoaderDeps,
 ): { pLoader: LoaderClass<PlaylistLoaderContext>; fLoader: LoaderClass<FragmentLoaderContext> } {
+  const routesSegments = deps.routesSegments ?? (() => true)
+  const workerControls = deps.workerControls ?? (() => false)
   class PlaylistLoader extends (baseLoader as LoaderClass<PlaylistLoaderContext>) {
     override load(context: PlaylistLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<PlaylistLoaderContext>): void {
       super.load(context, config, {
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
-          if (typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
+          const ours = routesSegments() || !workerControls()
+          if (ours && typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
             const playlistUrl = response.url || ctx.url
             deps.client.announce(playlistUrl, readPlaylistMagnets(response.data, playlistUrl), readMeshShards(response.data))
           }
@@ -61,7 +78,7 @@ export function createLoaders(
 
     override load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
       const key = fragmentKey(context)
-      if (!deps.client.p2p || !deps.client.knows(key)) return super.load(context, config, callbacks)
+      if (!routesSegments() || !deps.client.p2p || !deps.client.knows(key)) return this.loadOverHttp(key, context, config, callbacks)
       this.aborted = false
       // hls.js's own load() refuses to run on a loader whose stats show a start, so the fallback to it below
       // needs this loader's stats untouched until the P2P path has delivered.
@@ -70,7 +87,7 @@ export function createLoaders(
         .deliver(key, deps.bufferAheadMs())
         .then((delivered) => {
           if (this.aborted) return
-          if (!delivered) return super.load(context, config, callbacks)
+          if (!delivered) return this.loadOverHttp(key, context, config, callbacks)
           const data = delivered.bytes.buffer.slice(delivered.bytes.byteOffset, delivered.bytes.byteOffset + delivered.bytes.byteLength)
           this.context = context
           markLoaded(this.stats, started, data.byteLength, delivered.httpEquivalent)
@@ -79,8 +96,28 @@ export function createLoaders(
         .catch((err: unknown) => {
           if (this.aborted) return
           console.warn('live-torrent: P2P delivery failed, loading over HTTP', err)
-          super.load(context, config, callbacks)
+          this.loadOverHttp(key, context, config, callbacks)
         })
+    }
+
+    /** hls.js's own load; without a worker to report it, the bytes also go to the page client (counted, seeded). */
+    private loadOverHttp(
+      key: string,
+      context: FragmentLoaderContext,
+      config: LoaderConfiguration,
+      callbacks: LoaderCallbacks<FragmentLoaderContext>,
+    ): void {
+      if (workerControls()) return super.load(context, config, callbacks)
+      const started = performance.now()
+      super.load(context, config, {
+        ...callbacks,
+        onSuccess: (response, stats, ctx, details) => {
+          // A copy: hls.js hands the buffer on to its transmux worker (a transfer) after this callback.
+          if (response.data instanceof ArrayBuffer)
+            deps.client.fetchedElsewhere(key, new Uint8Array(response.data.slice(0)), performance.now() - started)
+          callbacks.onSuccess(response, stats, ctx, details)
+        },
+      })
     }
 
     override abort(): void {

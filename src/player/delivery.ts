@@ -4,38 +4,39 @@ import Hls from './hls.js'
 
 /**
  * The page client settles its path within a few seconds (it waits for the service worker at most
- * `serviceWorkerTimeoutMs`). Should `ready` never settle, the video still has to play: over plain HTTP.
+ * `serviceWorkerTimeoutMs`). Should `ready` never settle, the page shows plain HTTP.
  */
 const READY_TIMEOUT_MS = 10_000
 
-/** How segments reach the player, and the hls.js config fields that path needs. */
-export interface Delivery {
-  path: DeliveryPath
-  hlsConfig: Partial<HlsConfig>
+/**
+ * The hls.js config fields that let the page client serve this player on whatever path it settles on (see
+ * `hlsjsLoaders`), so that the player starts at once. Any failure of the page client leaves a plain hls.js:
+ * P2P is an extra, playback is not.
+ */
+export function playerLoaders(api: LiveTorrentPageApi | undefined): Partial<HlsConfig> {
+  if (!api) return {}
+  try {
+    // The loaders extend the default loader of the Hls class they are given: this page's own, not a window.Hls.
+    // The page API types them loosely so that it does not depend on hls.js; they are hls.js loader classes.
+    return api.hlsjsLoaders(Hls) as Pick<HlsConfig, 'fLoader' | 'pLoader'>
+  } catch (err) {
+    console.warn('live-torrent: the page client failed to start; playing over plain HTTP', err)
+    return {}
+  }
 }
 
-/**
- * Waits for the page client to settle its path. Any failure of the page client ends in plain HTTP with a plain
- * hls.js: P2P is an extra, playback is not.
- */
-export async function settleDelivery(api: LiveTorrentPageApi | undefined): Promise<Delivery> {
-  const plain: Delivery = { path: 'http', hlsConfig: {} }
-  if (!api) return plain
+/** Waits for the page client to settle its path (for the page to show it); any failure counts as plain HTTP. */
+export async function settleDelivery(api: LiveTorrentPageApi | undefined): Promise<DeliveryPath> {
+  if (!api) return 'http'
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), READY_TIMEOUT_MS))
   try {
     const path = await Promise.race([api.ready, timeout])
-    if (path === 'timeout') {
-      console.warn('live-torrent: the page client did not get ready in time; playing over plain HTTP')
-      return plain
-    }
-    // The loaders extend the default loader of the Hls class they are given: this page's own, not a window.Hls.
-    // The page API types them loosely so that it does not depend on hls.js; they are hls.js loader classes.
-    const hlsConfig = path === 'loader' ? (api.hlsjsLoaders(Hls) as Pick<HlsConfig, 'fLoader' | 'pLoader'>) : {}
-    return { path, hlsConfig }
+    if (path !== 'timeout') return path
+    console.warn('live-torrent: the page client did not get ready in time; its player plays over plain HTTP')
   } catch (err) {
     console.warn('live-torrent: the page client failed to start; playing over plain HTTP', err)
-    return plain
   }
+  return 'http'
 }
 
 const DELIVERY_PATH_NAMES: Record<DeliveryPath, string> = {

@@ -4,7 +4,7 @@
  * came from. Tests and embedding pages reach the hls.js instance through the hook in player-hook.ts.
  */
 import { Dashboard } from './dashboard.js'
-import { deliveryNote, describeDeliveryPath, settleDelivery } from './delivery.js'
+import { deliveryNote, describeDeliveryPath, playerLoaders, settleDelivery } from './delivery.js'
 import { bindP2PSwitch } from './p2p-switch.js'
 import { playStream } from './playback.js'
 import { showStat } from './stats-panel.js'
@@ -22,13 +22,15 @@ async function startPlayer(dashboard: Dashboard | null): Promise<void> {
   const status = new StatusLine(element('#player-status'))
   status.followVideo(video)
   status.show('Connecting…', 'busy')
-  const delivery = await settleDelivery(api)
   // `?latency=low`: an LL-HLS source plays from its parts, close to the live edge (P2P shares the parts too).
   const lowLatencyMode = new URLSearchParams(location.search).get('latency') === 'low'
-  const playback = playStream(video, { ...delivery.hlsConfig, lowLatencyMode }, status)
+  // The player starts at once, over plain HTTP until the page client's path is settled: then the worker or
+  // the loaders take over mid-stream.
+  const playback = playStream(video, { ...playerLoaders(api), lowLatencyMode }, status)
   dashboard?.follow(playback)
-  showStat(element('[data-stat="delivery-path"]'), describeDeliveryPath(delivery.path), delivery.path)
-  element('[data-delivery-note]').textContent = deliveryNote(delivery.path, api)
+  const path = await settleDelivery(api)
+  showStat(element('[data-stat="delivery-path"]'), describeDeliveryPath(path), path)
+  element('[data-delivery-note]').textContent = deliveryNote(path, api)
 }
 
 /** The numbers are an extra: if they fail, the video still plays. */

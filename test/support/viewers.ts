@@ -38,6 +38,8 @@ export interface ViewerOptions {
   config?: Record<string, unknown>
   /** Runs in the page before any of its scripts (after the harness's own init script). */
   initScript?: string
+  /** A browser context of the test's own (routes set up on it, say); by default a new one. */
+  context?: BrowserContext
 }
 
 /**
@@ -85,7 +87,7 @@ const RECORDER = `
 `
 
 export async function openViewer(browser: Browser, pageUrl: string, options: ViewerOptions): Promise<Viewer> {
-  const context = await browser.newContext()
+  const context = options.context ?? (await browser.newContext())
   const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (err) => problems.push(`${options.name} pageerror: ${err.message}`))

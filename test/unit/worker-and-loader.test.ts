@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { Scheduler } from '../../bench/sim/scheduler.js'
 import { ACK_TIMEOUT_MS, AnswerTimer } from '../../src/client/core/answer-timer.js'
 import type { DeliveredSegment } from '../../src/client/core/segment-request.js'
-import { createLoaders, type LoaderClient } from '../../src/hlsjs/loader.js'
+import { createLoaders, type LoaderClient, type LoaderDeps } from '../../src/hlsjs/loader.js'
 
 describe("service worker: waiting for the page's answer", () => {
   const setup = () => {
@@ -57,18 +57,30 @@ class BaseLoader {
     parsing: { start: 0, end: 0 },
     buffering: { start: 0, first: 0, end: 0 },
   }
+  /** The body a load answers with at once; null: it never answers. */
+  static body: ArrayBuffer | null = null
   constructor(_config: unknown) {}
-  load(context: { url: string }, _config: unknown, _callbacks: unknown): void {
+  load(context: { url: string }, _config: unknown, callbacks: { onSuccess(response: { data: ArrayBuffer }, stats: unknown): void }): void {
     BaseLoader.loads.push(context.url)
+    if (BaseLoader.body) callbacks.onSuccess({ data: BaseLoader.body }, this.stats)
   }
   abort(): void {}
   destroy(): void {}
 }
 
-function loaderWith(client: Partial<LoaderClient>) {
+function loaderWith(client: Partial<LoaderClient>, deps: Partial<Omit<LoaderDeps, 'client'>> = {}) {
   BaseLoader.loads = []
-  const full: LoaderClient = { p2p: true, announce: () => {}, knows: () => true, deliver: async () => null, ...client }
-  const { fLoader } = createLoaders(BaseLoader as never, { client: full, bufferAheadMs: () => 8000 })
+  BaseLoader.body = null
+  const reported: { key: string; bytes: number }[] = []
+  const full: LoaderClient = {
+    p2p: true,
+    announce: () => {},
+    knows: () => true,
+    deliver: async () => null,
+    fetchedElsewhere: (key, body) => reported.push({ key, bytes: body.length }),
+    ...client,
+  }
+  const { fLoader } = createLoaders(BaseLoader as never, { client: full, bufferAheadMs: () => 8000, ...deps })
   const loader = new fLoader({} as never) as unknown as { load(...args: unknown[]): void; abort(): void }
   const calls: string[] = []
   const timings: { start: number; first: number; end: number }[] = []
@@ -80,7 +92,7 @@ function loaderWith(client: Partial<LoaderClient>) {
     onError: () => calls.push('error'),
     onTimeout: () => calls.push('timeout'),
   }
-  return { loader, calls, timings, load: () => loader.load({ url: 'https://origin.test/seg1.ts', frag: {} }, {}, callbacks) }
+  return { loader, calls, timings, reported, load: () => loader.load({ url: 'https://origin.test/seg1.ts', frag: {} }, {}, callbacks) }
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
@@ -126,6 +138,28 @@ describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
       await settle()
       assert.deepEqual(BaseLoader.loads, ['https://origin.test/seg1.ts'], JSON.stringify(Object.keys(client)))
       assert.deepEqual(calls, [])
+    }
+  })
+
+  it('does not wait for the page client while its path is unsettled or is the worker: hls.js loads at once', async () => {
+    let asked = 0
+    const { calls, load } = loaderWith({ deliver: async () => (asked++, delivered(10)) }, { routesSegments: () => false })
+    load()
+    await settle()
+    assert.equal(asked, 0, 'the page client was not asked')
+    assert.deepEqual(BaseLoader.loads, ['https://origin.test/seg1.ts'])
+    assert.deepEqual(calls, [])
+  })
+
+  it('reports a plain load to the page client (counted, seeded) while no worker serves the page, and not once one does', async () => {
+    for (const workerControls of [false, true]) {
+      const { calls, reported, load } = loaderWith({ knows: () => false }, { workerControls: () => workerControls })
+      BaseLoader.body = new ArrayBuffer(1000)
+      load()
+      await settle()
+      assert.deepEqual(calls, ['success 1000'])
+      const expected = workerControls ? [] : [{ key: 'https://origin.test/seg1.ts', bytes: 1000 }]
+      assert.deepEqual(reported, expected, workerControls ? 'the worker reports its own fetches' : 'no worker: the loader reports')
     }
   })
 

@@ -3,7 +3,7 @@ import type { ModeEnv } from './index.js'
 
 /**
  * A live-torrent viewer page as README "Add P2P to your own site" describes it: window.liveTorrentConfig, the page
- * script, hls.js, `await window.liveTorrent.ready`, and the hls.js loaders when the path settled on 'loader'.
+ * script, hls.js with the page client's loaders, started at once (no wait for `window.liveTorrent.ready`).
  * `iceServers: []`: loopback peers need no STUN server (and there is no network to reach one).
  */
 export function liveTorrentPage(env: ModeEnv, path: 'service-worker' | 'loader'): string {
@@ -14,10 +14,7 @@ export function liveTorrentPage(env: ModeEnv, path: 'service-worker' | 'loader')
     head: `<script>window.liveTorrentConfig = ${JSON.stringify(config)};</script>\n<script src="/live-torrent.js"></script>`,
     start: `
 window.__bench.watchLiveTorrent(window.liveTorrent);
-window.liveTorrent.ready.then((path) => {
-  window.__bench.setPath(path);
-  const config = () => (path === 'loader' ? { ...BASE_HLS_CONFIG, ...window.liveTorrent.hlsjsLoaders(Hls) } : BASE_HLS_CONFIG);
-  window.__bench.start(() => new Hls(config()), PLAYLIST_URL);
-}, (err) => window.__bench.note('liveTorrent.ready failed: ' + err));`,
+window.liveTorrent.ready.then((path) => window.__bench.setPath(path), (err) => window.__bench.note('liveTorrent.ready failed: ' + err));
+window.__bench.start(() => new Hls({ ...BASE_HLS_CONFIG, ...window.liveTorrent.hlsjsLoaders(Hls) }), PLAYLIST_URL);`,
   })
 }
