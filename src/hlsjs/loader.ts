@@ -62,8 +62,7 @@ export function createLoaders(
       super.load(context, config, {
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
-          const ours = routesSegments() || !workerControls()
-          if (ours && typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
+          if (!workerControls() && typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
             const playlistUrl = response.url || ctx.url
             deps.client.announce(playlistUrl, readPlaylistMagnets(response.data, playlistUrl), readMeshShards(response.data))
           }
