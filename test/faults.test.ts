@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { pino } from 'pino'
 import type { Origin } from '../src/origin/origin.js'
 import { launchChromium, type Browser } from './support/browser.js'
-import { eventually, startOrigin } from './support/origin.js'
+import { eventually, getText, startOrigin } from './support/origin.js'
 import { openViewer, type Viewer } from './support/viewers.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -19,7 +20,7 @@ const STOPPABLE_SENDER = `(() => {
   RTCDataChannel.prototype.send = function (...args) { if (!window.__stopSending) return send.apply(this, args); };
 })()`
 
-describe('faults: neighbours that stop or leave', () => {
+describe('faults: neighbours that stop or leave, a tracker that dies', () => {
   let browser: Browser
   const origins: Origin[] = []
   const viewers: Viewer[] = []
@@ -32,8 +33,8 @@ describe('faults: neighbours that stop or leave', () => {
     await Promise.all(origins.map((origin) => origin.stop()))
   })
 
-  const sampleOrigin = async () => {
-    const origin = await startOrigin({ kind: 'sample' })
+  const sampleOrigin = async (logger?: pino.Logger) => {
+    const origin = await startOrigin({ kind: 'sample' }, {}, { logger })
     origins.push(origin)
     await origin.whenReady()
     return origin
@@ -83,5 +84,45 @@ describe('faults: neighbours that stop or leave', () => {
       'segments for the two who stayed',
     )
     for (const viewer of [stay1, stay2]) assert.equal((await viewer.playback()).waitingAfterFirstFrame, 0, `${viewer.name} stalled`)
+  })
+
+  it('the tracker process dies mid-stream: viewers play on, the origin restarts it, and a newcomer meets them', async () => {
+    const logLines: string[] = []
+    const origin = await sampleOrigin(pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }))
+    const first = await openViewer(browser, origin.url, { name: 'first' })
+    viewers.push(first)
+    await sleep(2500)
+    const second = await openViewer(browser, origin.url, { name: 'second' })
+    viewers.push(second)
+    await eventually(async () => (await second.stats()).bytesFromPeers > 0, 30_000, 'P2P between the first two')
+    const pid = origin.trackerPid
+    assert.ok(pid, 'the tracker runs in a process of its own')
+    process.kill(pid, 'SIGKILL')
+    const playlist = await getText(origin.playlistUrl)
+    assert.equal(playlist.status, 200, 'the playlist is served while the tracker is down')
+    await eventually(async () => (origin.trackerPid ?? pid) !== pid, 15_000, 'the origin to start a new tracker process')
+    const before = await Promise.all([first, second].map(delivered))
+    const newcomer = await openViewer(browser, origin.url, { name: 'newcomer' })
+    viewers.push(newcomer)
+    await eventually(
+      async () => (await newcomer.stats()).bytesFromPeers > 0,
+      30_000,
+      'the newcomer to get bytes from the others: they found each other through the restarted tracker',
+    )
+    await eventually(
+      async () => (await Promise.all([first, second].map(delivered))).every((count, index) => count >= before[index]! + 2),
+      20_000,
+      'segments for the first two after the restart',
+    )
+    for (const viewer of [first, second, newcomer])
+      assert.equal((await viewer.playback()).waitingAfterFirstFrame, 0, `${viewer.name} stalled`)
+    const logged = logLines.map((line) => JSON.parse(line) as { msg: string; signal?: string })
+    assert.ok(
+      logged.some((line) => line.msg.startsWith('tracker process ended') && line.signal === 'SIGKILL'),
+      'a clear log line names the end of the tracker process',
+    )
+    const metrics = (await getText(new URL('metrics', origin.url).href)).text
+    assert.match(metrics, /^live_torrent_tracker_restarts_total 1$/m)
+    assert.match(metrics, /^live_torrent_tracker_up 1$/m)
   })
 })

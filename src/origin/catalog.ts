@@ -15,6 +15,8 @@ export type Resource =
   | { kind: 'part'; contentType: string; whenListed: () => Promise<PartSource | null> }
 
 export interface CatalogEvents {
+  /** An infohash is published for the first time (the tracker admits its swarm from now on). */
+  onInfoHashPublished?: (infoHash: string) => void
   /** The last published copy of an infohash is gone: its swarm can be pruned. */
   onInfoHashGone: (infoHash: string) => void
   onSegmentDropped: (segment: PublishedSegment) => void
@@ -54,7 +56,9 @@ export class Catalog {
     if (!segment.webSeed) this.resources.set(segment.path, { kind: 'segment', segment })
     this.resources.set(`${segment.path}.torrent`, { kind: 'torrent', segment })
     const hash = segment.torrent.infoHash
-    this.infoHashes.set(hash, (this.infoHashes.get(hash) ?? 0) + 1)
+    const copies = this.infoHashes.get(hash) ?? 0
+    this.infoHashes.set(hash, copies + 1)
+    if (copies === 0) this.events.onInfoHashPublished?.(hash)
     this.events.onChanged?.()
   }
 
@@ -74,6 +78,11 @@ export class Catalog {
 
   get publishedInfoHashes(): number {
     return this.infoHashes.size
+  }
+
+  /** Every infohash published now. */
+  publishedInfoHashList(): string[] {
+    return [...this.infoHashes.keys()]
   }
 
   get size(): number {

@@ -15,6 +15,8 @@ export interface ContextOptions {
 }
 
 export interface CatalogHooks {
+  /** An infohash is published for the first time (its tracker swarm is admitted from now on). */
+  onInfoHashPublished?: (infoHash: string) => void
   /** The last published copy of an infohash is gone (its tracker swarm can be pruned). */
   onInfoHashGone?: (infoHash: string) => void
   /** Something in the catalog changed (what a packager writes out). */
@@ -33,6 +35,7 @@ export function createContext(config: OriginConfig, options: ContextOptions, hoo
   })
   const bodies = new BodyCache(config.cacheBytes, upstream)
   const catalog = new Catalog({
+    onInfoHashPublished: hooks.onInfoHashPublished,
     onInfoHashGone: hooks.onInfoHashGone ?? (() => {}),
     onSegmentDropped: (segment) => !segment.keepBody && bodies.delete(segment.bodyKey),
     onChanged: hooks.onChanged,

@@ -8,7 +8,7 @@ import { buildHttpServer } from './http/server.js'
 import { meshPlanFor, meshSwarms } from './mesh-plan.js'
 import { RunningFeed } from './running-feed.js'
 import type { SourceSpec } from './sources/resolve.js'
-import { Tracker } from '../tracker/tracker.js'
+import { TrackerProcess } from '../tracker/process/supervisor.js'
 
 export class PortInUseError extends Error {
   constructor(host: string, port: number) {
@@ -24,7 +24,7 @@ export class Origin {
     readonly config: OriginConfig,
     readonly ctx: OriginContext,
     private readonly app: FastifyInstance,
-    private readonly tracker: Tracker | null,
+    private readonly tracker: TrackerProcess | null,
     private readonly running: RunningFeed,
     /** Base URL, ending in '/'. */
     readonly url: string,
@@ -42,16 +42,24 @@ export class Origin {
     return this.ctx.metrics
   }
 
+  /** The process id of the built-in tracker's process now (it is restarted when it ends), if one runs. */
+  get trackerPid(): number | undefined {
+    return this.tracker?.pid
+  }
+
   static async start(spec: SourceSpec, partial: Partial<OriginConfig> = {}, options: StartOptions = {}): Promise<Origin> {
     const config = withDefaults(partial)
     const mesh = meshPlanFor(spec, config)
-    const swarms = new Set(meshSwarms(mesh))
-    // The catalog reports dropped infohashes to the tracker, which asks the catalog what is published.
-    let tracker: Tracker | null = null
-    const ctx = createContext(config, options, { onInfoHashGone: (hash) => tracker?.prune(hash) })
+    // The catalog tells the tracker what it publishes and drops; a restarted tracker asks for the whole list.
+    let tracker: TrackerProcess | null = null
+    const ctx = createContext(config, options, {
+      onInfoHashPublished: (hash) => tracker?.publish(hash),
+      onInfoHashGone: (hash) => tracker?.unpublish(hash),
+    })
     tracker = config.builtinTracker
-      ? new Tracker({
-          isPublished: (hash) => swarms.has(hash) || ctx.catalog.isPublished(hash),
+      ? new TrackerProcess({
+          meshSwarms: meshSwarms(mesh),
+          published: () => ctx.catalog.publishedInfoHashList(),
           config: config.tracker,
           logger: ctx.logger,
           registry: ctx.metrics.registry,
@@ -59,6 +67,8 @@ export class Origin {
       : null
     const app = await buildHttpServer({ ctx, config, mesh, tracker })
     const url = await listen(app, config)
+    // Its process starts beside the feed; a viewer's tracker connection before it listens waits for it.
+    tracker?.start()
     try {
       const running = await RunningFeed.start(ctx, spec, config)
       return new Origin(config, ctx, app, tracker, running, url)
@@ -75,7 +85,10 @@ export class Origin {
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`feed not ready after ${timeoutMs} ms`)), timeoutMs)
     })
-    await Promise.race([this.running.feed.ready, timeout]).finally(() => clearTimeout(timer))
+    const trackerUp = this.tracker?.whenUp(timeoutMs).then((up) => {
+      if (!up) throw new Error(`the tracker process did not start in ${timeoutMs} ms`)
+    })
+    await Promise.race([Promise.all([this.running.feed.ready, trackerUp]), timeout]).finally(() => clearTimeout(timer))
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@ import { MESH_INFOHASH } from '../../src/protocol/mesh.js'
 import type { Origin } from '../../src/origin/origin.js'
 import { getText } from '../support/origin.js'
 import { TrackerSocket, binaryId, type TrackerReply } from '../support/tracker-socket.js'
-import { InputBounds } from './bounds.js'
+import { InputBounds, MAX_INPUT_BYTES } from './bounds.js'
 import { FUZZ_PEER_IDS, FUZZ_SOCKETS, trackerInputs, type TrackerInput } from './tracker-inputs.js'
 import type { SurfaceReport } from './report.js'
 
@@ -29,18 +29,24 @@ export async function fuzzTracker(origin: Origin, count: number, seed: number, b
   const honest = await Promise.all([joinMesh(url, 'a'.repeat(20)), joinMesh(url, 'b'.repeat(20))])
   const sockets: (TrackerSocket | null)[] = Array(FUZZ_SOCKETS).fill(null)
   const bounds = new InputBounds((index) => `#${index} (seed ${seed}): ${describe(inputs[index]!)}`)
+  const trackerBaseline = trackerHeldBytes(await metricsOf(origin))
+  let trackerWorstBytes = 0
   try {
     for (let index = 0; index < inputs.length; index++) {
       await bounds.run(index, () => sendOne(url, sockets, inputs[index]!, index))
       if ((index + 1) % batch === 0 || index === inputs.length - 1) {
-        await checkStillServing(origin, url, honest)
+        const trackerGrown = (await checkStillServing(origin, url, honest)) - trackerBaseline
+        trackerWorstBytes = Math.max(trackerWorstBytes, trackerGrown)
+        if (trackerGrown > MAX_INPUT_BYTES)
+          throw new Error(`the tracker process holds ${(trackerGrown / 2 ** 20).toFixed(0)} MB more after inputs up to #${index}`)
         bounds.rebase()
       }
     }
   } finally {
     for (const socket of [...sockets, ...honest]) socket?.close()
   }
-  return { surface: 'tracker messages', inputs: count, seed, worstMs: bounds.worstMs, worstBytes: bounds.worstBytes }
+  const worstBytes = Math.max(bounds.worstBytes, trackerWorstBytes)
+  return { surface: 'tracker messages', inputs: count, seed, worstMs: bounds.worstMs, worstBytes }
 }
 
 async function sendOne(url: string, sockets: (TrackerSocket | null)[], input: TrackerInput, index: number): Promise<void> {
@@ -70,19 +76,36 @@ async function joinMesh(url: string, peerId: string): Promise<TrackerSocket> {
   return socket
 }
 
-async function checkStillServing(origin: Origin, url: string, honest: TrackerSocket[]): Promise<void> {
+/** Checks that the origin and its tracker still serve; returns the memory the tracker process holds. */
+async function checkStillServing(origin: Origin, url: string, honest: TrackerSocket[]): Promise<number> {
   const playlist = await getText(origin.playlistUrl)
   if (playlist.status !== 200 || !playlist.text.startsWith('#EXTM3U'))
     throw new Error(`the origin stopped serving its playlist (${playlist.status})`)
-  const metrics = (await getText(new URL('metrics', origin.url).href)).text
+  const metrics = await metricsOf(origin)
   const caught = Number(/^live_torrent_tracker_errors_total (\d+)/m.exec(metrics)?.[1] ?? 'NaN')
   if (caught !== 0) throw new Error(`bittorrent-tracker threw ${caught} times on checked messages: a check is missing`)
+  // The origin restarts a tracker process that ended: an input that ended it must still be a finding.
+  const restarts = Number(/^live_torrent_tracker_restarts_total (\d+)/m.exec(metrics)?.[1] ?? 'NaN')
+  if (restarts !== 0) throw new Error(`the tracker process ended ${restarts} times (restarted by the origin)`)
   const fresh = await joinMesh(url, `fresh-${randomBytes(7).toString('hex')}`)
   fresh.close()
   for (const viewer of honest) {
     if (!viewer.open) throw new Error('the tracker closed an honest viewer')
     for (const reply of viewer.replies.splice(0)) checkRelayed(reply)
   }
+  return trackerHeldBytes(metrics)
+}
+
+async function metricsOf(origin: Origin): Promise<string> {
+  return (await getText(new URL('metrics', origin.url).href)).text
+}
+
+/** JS heap plus buffers of the tracker's process, from its metrics (it runs apart from this one). */
+function trackerHeldBytes(metrics: string): number {
+  const read = (name: string): number => Number(new RegExp(`^live_torrent_tracker_${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? 'NaN')
+  const held = read('nodejs_heap_size_used_bytes') + read('nodejs_external_memory_bytes')
+  if (!Number.isFinite(held)) throw new Error("the origin's /metrics has no memory figures of its tracker process")
+  return held
 }
 
 /** What the tracker relays to a viewer must be what a browser's client can take: offers and answers as objects. */

@@ -2,7 +2,7 @@ import cors from '@fastify/cors'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { OriginConfig } from '../config.js'
 import type { OriginContext } from '../context.js'
-import type { Tracker } from '../../tracker/tracker.js'
+import type { TrackerProcess } from '../../tracker/process/supervisor.js'
 import type { MeshPlan } from '../mesh-plan.js'
 import { Links } from './links.js'
 import { checkRequestPath } from './paths.js'
@@ -15,7 +15,7 @@ export interface HttpDeps {
   config: OriginConfig
   /** Where the feed's viewers meet (the playlists' mesh lines). */
   mesh: MeshPlan
-  tracker: Tracker | null
+  tracker: TrackerProcess | null
 }
 
 /** The origin's HTTP server: playlists, segments, torrents, proxied assets, metrics, and the tracker's upgrade. */
@@ -33,8 +33,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     exposedHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
   })
   app.get('/metrics', async (_request, reply) => {
-    updateTrackerGauges(deps)
-    reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics())
+    ctx.metrics.publishedSegments.set(ctx.catalog.publishedInfoHashes)
+    const [own, tracker] = await Promise.all([ctx.metrics.registry.metrics(), deps.tracker?.metricsText() ?? ''])
+    reply.type(ctx.metrics.registry.contentType).send(own + tracker)
   })
   registerAudienceRoutes(app, config.audience, ctx.metrics.registry, ctx.logger)
   app.get('/announce', (_request, reply) => {
@@ -83,17 +84,12 @@ function serveAsset(deps: HttpDeps, assets: BrowserAssets, path: string, reply: 
   reply.send(asset.body)
 }
 
-function attachTracker(app: FastifyInstance, tracker: Tracker | null): void {
+function attachTracker(app: FastifyInstance, tracker: TrackerProcess | null): void {
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0]
     if (tracker && path === '/announce') tracker.handleUpgrade(req, socket, head)
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
   })
-}
-
-function updateTrackerGauges({ ctx, tracker }: HttpDeps): void {
-  tracker?.updateGauges()
-  ctx.metrics.publishedSegments.set(ctx.catalog.publishedInfoHashes)
 }
 
 const HOST_PATTERN = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
