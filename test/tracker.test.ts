@@ -314,3 +314,41 @@ describe('built-in WebTorrent tracker: privacy (minSwarm)', () => {
     await eventually(() => offered(first) && offered(second), 5000, 'the first two viewers to get the third one offers')
   })
 })
+
+describe('built-in WebTorrent tracker: its own process', () => {
+  let origin: Origin
+  const clients: TrackerClient[] = []
+  before(async () => {
+    origin = await startOrigin({ kind: 'sample' }, { windowSegments: 4 })
+    await origin.whenReady()
+  })
+  after(async () => {
+    for (const client of clients) client.close()
+    await origin.stop()
+  })
+
+  it('ends without the origin: playlists and segments go on, the tracker is restarted with what is published', async () => {
+    const hash = (await publishedInfoHashes(origin)).at(-1)!
+    const before = await TrackerClient.connect(announceUrl(origin))
+    clients.push(before)
+    assert.equal((await before.announce(hash))['failure reason'], undefined)
+    const pid = origin.trackerPid
+    assert.ok(pid)
+    process.kill(pid, 'SIGKILL')
+    await eventually(async () => !before.socket.open, 5000, 'the tracker connection to close with its process')
+    // Asked at once, while the process is still down: the connection waits for the new one.
+    const during = await TrackerClient.connect(announceUrl(origin))
+    clients.push(during)
+    const playlist = await getText(origin.playlistUrl)
+    assert.equal(playlist.status, 200)
+    const segment = await getBytes(new URL(playlistEntries(playlist.text).at(-1)!.uri, origin.playlistUrl).href)
+    assert.equal(segment.status, 200)
+    assert.notEqual(origin.trackerPid, pid, 'a new tracker process')
+    const answer = await during.announce(hash)
+    assert.equal(answer['failure reason'], undefined, `the published segment is admitted again: ${JSON.stringify(answer)}`)
+    assert.match(String((await during.announce(randomBytes(20).toString('hex')))['failure reason']), /unknown infohash/)
+    assert.equal(await metric(origin, 'live_torrent_tracker_restarts_total'), 1)
+    assert.equal(await metric(origin, 'live_torrent_tracker_up'), 1)
+    assert.equal(await metric(origin, 'live_torrent_tracker_peers'), 1)
+  })
+})
