@@ -351,4 +351,15 @@ describe('built-in WebTorrent tracker: its own process', () => {
     assert.equal(await metric(origin, 'live_torrent_tracker_up'), 1)
     assert.equal(await metric(origin, 'live_torrent_tracker_peers'), 1)
   })
+
+  it('a tracker process that stops answering (frozen with SIGSTOP) is killed and replaced', async () => {
+    const pid = origin.trackerPid
+    assert.ok(pid)
+    process.kill(pid, 'SIGSTOP')
+    await eventually(async () => (origin.trackerPid ?? pid) !== pid, 20_000, 'a new tracker process')
+    const client = await TrackerClient.connect(announceUrl(origin))
+    clients.push(client)
+    assert.equal((await client.announce(MESH_INFOHASH))['failure reason'], undefined)
+    assert.equal(await metric(origin, 'live_torrent_tracker_restarts_total'), 2)
+  })
 })

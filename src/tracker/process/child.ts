@@ -43,6 +43,9 @@ function main(): void {
         published.delete(message.infoHash)
         tracker.prune(message.infoHash)
         return
+      case 'ping':
+        send({ type: 'pong', id: message.id })
+        return
       case 'metrics':
         tracker.updateGauges()
         send({ type: 'metrics', id: message.id, text: await registry.metrics() })

@@ -17,7 +17,11 @@ export interface ChildSettings {
 
 export type ToChild =
   /** Sent for every published segment once the child listens, then for each new one. */
-  { type: 'publish'; infoHash: string } | { type: 'unpublish'; infoHash: string } | { type: 'metrics'; id: number }
+  | { type: 'publish'; infoHash: string }
+  | { type: 'unpublish'; infoHash: string }
+  | { type: 'metrics'; id: number }
+  /** Liveness: answered with a pong of the same id. */
+  | { type: 'ping'; id: number }
 
 export type FromChild =
   /** Its WebSocket server listens on 127.0.0.1 at this port. */
@@ -25,11 +29,12 @@ export type FromChild =
   /** One pino log line (JSON), to be logged by the origin's logger. */
   | { type: 'log'; line: string }
   | { type: 'metrics'; id: number; text: string }
+  | { type: 'pong'; id: number }
 
 export function isToChild(value: unknown): value is ToChild {
   if (!isRecord(value)) return false
   if (value.type === 'publish' || value.type === 'unpublish') return typeof value.infoHash === 'string'
-  return value.type === 'metrics' && Number.isInteger(value.id)
+  return (value.type === 'metrics' || value.type === 'ping') && Number.isInteger(value.id)
 }
 
 export function isFromChild(value: unknown): value is FromChild {
@@ -41,6 +46,8 @@ export function isFromChild(value: unknown): value is FromChild {
       return typeof value.line === 'string'
     case 'metrics':
       return Number.isInteger(value.id) && typeof value.text === 'string'
+    case 'pong':
+      return Number.isInteger(value.id)
     default:
       return false
   }

@@ -24,6 +24,10 @@ const START_TIMEOUT_MS = 30_000
 const UP_WAIT_MS = 10_000
 /** A metrics request the process has not answered by then (ms) is given up. */
 const METRICS_TIMEOUT_MS = 2000
+/** The process is pinged this often (ms)... */
+const PING_EVERY_MS = 2000
+/** ...and killed (then restarted) when it has answered nothing for this long (ms): its event loop is stuck. */
+const UNRESPONSIVE_AFTER_MS = 10_000
 /** After asking the process to stop (ms), it is killed. */
 const STOP_TIMEOUT_MS = 2000
 
@@ -54,7 +58,9 @@ export class TrackerProcess {
   private restartTimer: NodeJS.Timeout | null = null
   private stopping = false
   private everUp = false
-  private nextMetricsId = 1
+  private nextMessageId = 1
+  private lastAnswer = 0
+  private pinger: NodeJS.Timeout | null = null
   private readonly pendingMetrics = new Map<number, (text: string) => void>()
   private readonly upWaiters = new Set<(up: boolean) => void>()
   private readonly log: Logger
@@ -120,7 +126,7 @@ export class TrackerProcess {
   /** The tracker's metrics (Prometheus text), or '' while it is down or does not answer. */
   async metricsText(): Promise<string> {
     if (!(await this.whenUp())) return ''
-    const id = this.nextMetricsId++
+    const id = this.nextMessageId++
     return new Promise((resolve) => {
       const timer = setTimeout(() => settle(''), METRICS_TIMEOUT_MS)
       const settle = (text: string): void => {
@@ -136,6 +142,7 @@ export class TrackerProcess {
   async close(): Promise<void> {
     this.stopping = true
     if (this.restartTimer) clearTimeout(this.restartTimer)
+    if (this.pinger) clearInterval(this.pinger)
     for (const settle of [...this.upWaiters]) settle(false)
     const child = this.child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
@@ -181,6 +188,9 @@ export class TrackerProcess {
 
   private onListening(port: number): void {
     this.port = port
+    this.lastAnswer = Date.now()
+    this.pinger = setInterval(() => this.ping(), PING_EVERY_MS)
+    this.pinger.unref()
     this.up.set(1)
     // What is published now, told once it listens: nothing sent before can have been missed.
     for (const infoHash of this.options.published()) this.send({ type: 'publish', infoHash })
@@ -189,7 +199,19 @@ export class TrackerProcess {
     for (const settle of [...this.upWaiters]) settle(true)
   }
 
+  private ping(): void {
+    const child = this.child
+    if (!child || this.port === null) return
+    if (Date.now() - this.lastAnswer > UNRESPONSIVE_AFTER_MS) {
+      this.log.error({ silentMs: Date.now() - this.lastAnswer }, 'tracker process stopped answering; killing it')
+      child.kill('SIGKILL')
+      return
+    }
+    this.send({ type: 'ping', id: this.nextMessageId++ })
+  }
+
   private receive(message: FromChild): void {
+    this.lastAnswer = Date.now()
     if (message.type === 'metrics') this.pendingMetrics.get(message.id)?.(message.text)
     else if (message.type === 'log') this.relayLog(message.line)
   }
@@ -211,6 +233,8 @@ export class TrackerProcess {
     this.child = null
     this.port = null
     this.up.set(0)
+    if (this.pinger) clearInterval(this.pinger)
+    this.pinger = null
     for (const settle of [...this.pendingMetrics.values()]) settle('')
     if (this.stopping) return
     this.restarts.inc()
