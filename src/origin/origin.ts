@@ -85,10 +85,8 @@ export class Origin {
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`feed not ready after ${timeoutMs} ms`)), timeoutMs)
     })
-    const trackerUp = this.tracker?.whenUp(timeoutMs).then((up) => {
-      if (!up) throw new Error(`the tracker process did not start in ${timeoutMs} ms`)
-    })
-    await Promise.race([Promise.all([this.running.feed.ready, trackerUp]), timeout]).finally(() => clearTimeout(timer))
+    // Not the tracker process: a tracker connection made before it listens waits for it (TrackerProcess).
+    await Promise.race([this.running.feed.ready, timeout]).finally(() => clearTimeout(timer))
   }
 
   async stop(): Promise<void> {
