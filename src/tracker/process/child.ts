@@ -10,7 +10,8 @@ import { isToChild, type ChildSettings, type FromChild, type ToChild } from './i
  * here (a throw that escapes, a runaway input, memory) ends only this process, which the origin restarts.
  */
 function main(): void {
-  const send = (message: FromChild): boolean => process.send?.(message) ?? false
+  // The origin may have closed the channel already (it stopped right after starting this process).
+  const send = (message: FromChild): boolean => (process.connected && process.send?.(message)) || false
   const settings = JSON.parse(process.argv[2] ?? '{}') as ChildSettings
   const logger = pino({ level: settings.logLevel }, { write: (line: string) => send({ type: 'log', line }) })
   const registry = new Registry()
