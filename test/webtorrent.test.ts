@@ -3,14 +3,23 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import parseTorrent, { toTorrentFile } from 'parse-torrent'
 import WebTorrent, { type Torrent } from 'webtorrent'
 import type { Origin } from '../src/origin/origin.js'
 import { parseMagnetLine } from '../src/protocol/magnet-line.js'
 import { parseMagnetUri } from '../src/protocol/magnet.js'
 import { getBytes, getText, startOrigin } from './support/origin.js'
 
-// Node-side WebTorrent: no DHT, LSD or uTP, so trackers and web seeds are the only way to find data.
-const CLIENT_OPTIONS = { dht: false, lsd: false, utp: false, natUpnp: false, natPmp: false }
+// Node-side WebTorrent: no DHT, LSD or uTP, so trackers and web seeds are the only way to find data. No STUN
+// servers: these machines cannot reach simple-peer's default (Google's), and loopback needs none.
+const CLIENT_OPTIONS = {
+  dht: false,
+  lsd: false,
+  utp: false,
+  natUpnp: false,
+  natPmp: false,
+  tracker: { rtcConfig: { iceServers: [] } },
+}
 
 function addTorrent(client: WebTorrent, id: string | Buffer, opts: Record<string, unknown>): Promise<Torrent> {
   return new Promise((resolve) => client.add(id, opts, resolve))
@@ -67,17 +76,26 @@ describe('real WebTorrent clients with the origin magnets and tracker', () => {
     const segment = (await getBytes(magnet.webSeed)).bytes
     await mkdir(seedDir, { recursive: true })
     await writeFile(join(seedDir, magnet.name), segment)
+    // The origin's .torrent lists the segment URL as a web seed (url-list): without it, the bytes can only come
+    // from the other peer, whom only the origin's tracker can name.
+    const parsed = await parseTorrent((await getBytes(magnet.torrentUrl)).bytes)
+    assert.deepEqual(parsed.urlList, [magnet.webSeed])
+    // Each client gets its own tracker URL: bittorrent-tracker's client shares one WebSocket between the clients of
+    // a process that announce to the same URL, and one socket stands for one peer at the tracker.
+    const peerOnly = (client: string): Buffer =>
+      Buffer.from(toTorrentFile({ info: parsed.info, announce: [`${magnet.trackers[0]}?client=${client}`] }))
     const seeder = new WebTorrent(CLIENT_OPTIONS)
     const leecher = new WebTorrent(CLIENT_OPTIONS)
     try {
-      const torrentFile = (await getBytes(magnet.torrentUrl)).bytes
-      await addTorrent(seeder, torrentFile, { path: seedDir })
-      // No ws= in this magnet: the bytes can only come from the other peer.
-      const peerOnly = `magnet:?xt=urn:btih:${magnet.infoHash}&tr=${encodeURIComponent(magnet.trackers[0]!)}&xs=${encodeURIComponent(magnet.torrentUrl)}`
-      const torrent = await addTorrent(leecher, peerOnly, { path: join(dir, 'leech') })
+      await addTorrent(seeder, peerOnly('seeder'), { path: seedDir })
+      const torrent = await addTorrent(leecher, peerOnly('leecher'), { path: join(dir, 'leech') })
       await done(torrent, 45_000)
       assert.ok(Buffer.from(await torrent.files[0]!.arrayBuffer()).equals(segment), 'the peer delivered the exact segment')
-      assert.ok(torrent.wires.length >= 1, 'a peer wire was used')
+      assert.deepEqual(
+        torrent.wires.map((wire) => wire.type),
+        ['webrtc'],
+        'one WebRTC peer wire, no web seed',
+      )
       const metrics = (await getText(new URL('metrics', origin.url).href)).text
       assert.match(metrics, /^live_torrent_tracker_peers [1-9]/m, 'the tracker counts the peers')
     } finally {

@@ -3,10 +3,14 @@ declare module 'webtorrent' {
   export interface TorrentFile {
     arrayBuffer(): Promise<ArrayBuffer>
   }
+  export interface Wire {
+    /** 'webrtc', 'webSeed', 'tcpOutgoing', ... */
+    type: string
+  }
   export interface Torrent {
     infoHash: string
     length: number
-    wires: unknown[]
+    wires: Wire[]
     files: TorrentFile[]
     once(event: 'done', cb: () => void): void
   }

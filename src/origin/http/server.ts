@@ -34,7 +34,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   })
   app.get('/metrics', async (_request, reply) => {
     ctx.metrics.publishedSegments.set(ctx.catalog.publishedInfoHashes)
-    const [own, tracker] = await Promise.all([ctx.metrics.registry.metrics(), deps.tracker?.metricsText() ?? ''])
+    // The tracker's first: while its process starts, this waits for it, and the origin's own `up` gauge is then read.
+    const tracker = (await deps.tracker?.metricsText()) ?? ''
+    const own = await ctx.metrics.registry.metrics()
     reply.type(ctx.metrics.registry.contentType).send(own + tracker)
   })
   registerAudienceRoutes(app, config.audience, ctx.metrics.registry, ctx.logger)
