@@ -16,7 +16,7 @@ import { browserSuite, OriginDigests, type Viewer } from './support/viewers.js'
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
 
 describe('beyond one machine: static packaging, segments on a CDN, sharded trackers', () => {
-  const suite = browserSuite()
+  const suite = browserSuite({ perTest: true })
   const open = (pageUrl: string, name: string): Promise<Viewer> => suite.open(pageUrl, name)
   const tracker = async (): Promise<StandaloneTracker> => {
     const started = await startStandaloneTracker({ port: 0, host: '127.0.0.1', logger })
@@ -130,7 +130,12 @@ describe('beyond one machine: static packaging, segments on a CDN, sharded track
     const servedBefore = servedSegmentBytes((await getText(new URL('metrics', origin.url).href)).text)
     const startedAt = Date.now()
     for (const [index, group] of byShard.entries()) {
-      await eventually(async () => (await peerBytes(group)) > 0, 40_000, `bytes from a peer in shard ${index}`)
+      await eventually(async () => (await peerBytes(group)) > 0, 40_000, `bytes from a peer in shard ${index}`).catch(
+        async (err: Error) => {
+          const stats = await Promise.all(group.map(async (v) => ({ name: v.name, ...(await v.stats()), problems: v.problems })))
+          throw new Error(`${err.message}; the shard's viewers: ${JSON.stringify(stats)}`)
+        },
+      )
     }
     for (const [index, t] of trackers.entries()) {
       t.tracker.updateGauges()

@@ -8,7 +8,7 @@ import { startStockTracker, type StockTracker } from './support/stock-tracker.js
 import { browserSuite, type Viewer } from './support/viewers.js'
 
 describe('trackers apart from the origin', () => {
-  const suite = browserSuite()
+  const suite = browserSuite({ perTest: true })
   const open = (origin: Origin, name: string): Promise<Viewer> => suite.open(origin.url, name)
   const stockTracker = async (): Promise<StockTracker> => {
     const tracker = await startStockTracker()

@@ -2,7 +2,7 @@
 // page, or another site's page) in its own browser context, and reads back what the viewer got.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { after, before } from 'node:test'
+import { after, afterEach, before } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ViewerStats } from '../../src/protocol/stats.js'
 import type { Origin } from '../../src/origin/origin.js'
@@ -200,22 +200,33 @@ export interface BrowserSuite {
   readonly browser: Browser
   /** Opens a viewer of `pageUrl`, closed after the block. */
   open(pageUrl: string, name: string): Promise<Viewer>
-  /** Closes `close` after the block (after the viewers and Chromium, in reverse order of registration). */
+  /** Closes `close` after the block or test (after the viewers and Chromium, in reverse order of registration). */
   defer(close: () => Promise<void>): void
 }
 
-/** Registers the block's hooks: Chromium up before the tests; viewers, Chromium and everything deferred closed after. */
-export function browserSuite(): BrowserSuite {
+/**
+ * Registers the block's hooks: Chromium up before the tests; viewers, Chromium and everything deferred closed after.
+ * With `perTest`, the viewers and what was deferred are closed after each test instead (Chromium stays): on two
+ * cores, one test's playing viewers and live servers would otherwise slow the next test's viewers to a timeout.
+ */
+export function browserSuite(options: { perTest?: boolean } = {}): BrowserSuite {
   const viewers: Viewer[] = []
   const closers: Array<() => Promise<void>> = []
   let browser: Browser | undefined
+  const closeViewers = async (): Promise<void> => {
+    await Promise.all(viewers.splice(0).map((viewer) => viewer.close().catch(() => {})))
+  }
+  const runClosers = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) await close().catch(() => {})
+  }
   before(async () => {
     browser = await launchChromium()
   })
+  if (options.perTest) afterEach(async () => (await closeViewers(), await runClosers()))
   after(async () => {
-    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => {})))
+    await closeViewers()
     await browser?.close()
-    for (const close of closers.reverse()) await close().catch(() => {})
+    await runClosers()
   })
   return {
     get browser() {
