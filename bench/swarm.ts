@@ -16,7 +16,17 @@ import { writeChart } from './swarm/chart.js'
 import type { ModeResult } from './swarm/metrics.js'
 import { MODES } from './swarm/modes/index.js'
 import { RECORDER_JS } from './swarm/page.js'
-import { buildReport, COLUMN_NOTES, flagsText, gitState, modeTable, viewerTable, writeJson } from './swarm/report.js'
+import {
+  buildReport,
+  COLUMN_NOTES,
+  flagsText,
+  gitState,
+  LADDER_NOTES,
+  ladderTable,
+  modeTable,
+  viewerTable,
+  writeJson,
+} from './swarm/report.js'
 import { updateResultsMd } from './swarm/results-md.js'
 import { runMode } from './swarm/run-mode.js'
 import { startSite } from './swarm/site.js'
@@ -68,13 +78,16 @@ async function main(): Promise<void> {
   await writeJson(jsonPath, report)
   await writeChart(svgPath, report)
   // A copy per viewer count, so that an N=4 and an N=6 run can be looked at side by side.
-  const variant = args.lowLatency ? '-ll' : args.segmentSeconds === DEFAULT_SEGMENT_SECONDS ? '' : `-${args.segmentSeconds}s`
+  const variant = args.lowLatency
+    ? '-ll'
+    : `${args.ladder ? '-ladder' : ''}${args.segmentSeconds === DEFAULT_SEGMENT_SECONDS ? '' : `-${args.segmentSeconds}s`}`
   const copyName = `swarm-${args.viewers}v${variant}`
   await copyFile(jsonPath, join(outDir, `${copyName}.json`))
   await copyFile(svgPath, join(outDir, `${copyName}.svg`))
   if (args.writeResultsMd) await updateResultsMd(join(root, 'bench/RESULTS.md'), report)
 
   console.log(`\n${modeTable(results)}\n\n${viewerTable(results)}\n`)
+  if (args.ladder) console.log(`${ladderTable(results)}\n\n${LADDER_NOTES}\n`)
   for (const line of flagsText(results)) console.log(line)
   console.log(`\n${COLUMN_NOTES}\n`)
   console.log(`Wrote ${jsonPath}, ${svgPath}${args.writeResultsMd ? ' and bench/RESULTS.md' : ''}`)

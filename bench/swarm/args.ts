@@ -12,6 +12,8 @@ export interface BenchArgs {
   segmentSeconds: number
   /** The source is a real-time LL-HLS upstream and every player runs hls.js in lowLatencyMode. */
   lowLatency: boolean
+  /** The source is a live 3-rendition ladder (test/support/ladder.ts), and the report adds what each player selected. */
+  ladder: boolean
   modes: ModeName[]
   /** Rebuild dist/browser (npm run build:browser) before running. */
   build: boolean
@@ -78,6 +80,11 @@ export function parseArgs(argv: string[]): BenchArgs {
       false,
     )
     .option(
+      '--ladder',
+      'play a live 3-rendition ladder (540p 2000k / 360p 900k / 240p 300k, one audio group) and report the bitrates the players select and the share per rendition',
+      false,
+    )
+    .option(
       '-m, --mode <mode>',
       `mode(s) to run, repeatable or comma-separated: http, live-torrent (= live-torrent-sw + live-torrent-loader), ` +
         `p2p-media-loader (= p2pml + p2pml-no-interstitials + p2pml-no-worker), or one of ${MODE_NAMES.join(', ')}; default: all, in that order`,
@@ -101,6 +108,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     stagger: number
     segmentSeconds: number
     lowLatency: boolean
+    ladder: boolean
     mode?: ModeName[]
     build: boolean
     out: string
@@ -108,6 +116,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     quietWait: number
     httpCache: boolean
   }>()
+  if (opts.ladder && opts.lowLatency) program.error('error: --ladder and --low-latency are two different sources: pick one')
   const modes = opts.mode ?? [...MODE_NAMES]
   // Same order whatever the command line says: the baseline first.
   modes.sort((a, b) => MODE_NAMES.indexOf(a) - MODE_NAMES.indexOf(b))
@@ -117,6 +126,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     stagger: opts.stagger,
     segmentSeconds: opts.lowLatency ? LOW_LATENCY_SEGMENT_SECONDS : opts.segmentSeconds,
     lowLatency: opts.lowLatency,
+    ladder: opts.ladder,
     modes,
     build: opts.build,
     out: opts.out,

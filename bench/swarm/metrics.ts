@@ -9,6 +9,7 @@ import { mediaBytes, type ServedBytes } from './origin.js'
 import type { ModeName } from './modes/index.js'
 import type { PageFinal, PageSnapshot } from './page.js'
 import type { BenchViewer } from './viewers.js'
+import { selection, type Selection } from '../../test/support/ladder.js'
 
 export const DISAGREEMENT_LIMIT = 0.05
 
@@ -55,7 +56,19 @@ export interface ViewerResult {
   /** Fresh hls.js instances the page had to start after unrecoverable errors. */
   restarts: number
   liveSyncDurationCount: number | null
+  /** The renditions hls.js selected: time-weighted mean declared bitrate, time at the top one, switches. */
+  selection: Selection
+  /** Bytes the player was handed per rendition, and how many of them came from peers (live-torrent's count). */
+  renditions: Record<string, { playedBytes: number; peersBytes: number }>
   errors: string[]
+}
+
+export interface RenditionShare {
+  rendition: string
+  playedBytes: number
+  peersBytes: number
+  /** peersBytes / playedBytes (null before any byte). */
+  share: number | null
 }
 
 export interface TimelinePoint {
@@ -91,6 +104,12 @@ export interface ModeResult {
   stallSecondsTotal: number
   latencyMedianSeconds: number | null
   p2pReady: Spread
+  /** Mean over the viewers that played of their time-weighted mean selected bitrate (kbit/s), and of their time at the top rendition. */
+  selectedKbpsMean: number | null
+  topShareMean: number | null
+  levelSwitchesTotal: number
+  /** Per rendition, over all viewers (one entry for a single-rendition stream). */
+  renditions: RenditionShare[]
   cpuBusyMean: number | null
   /** Machine CPU used by processes outside the bench (other work on a shared machine), mean share. */
   cpuOthersMean: number | null
@@ -119,7 +138,17 @@ function p2pReadySeconds(segs: PageFinal['segs'], firstSeen: Map<string, number>
   return out
 }
 
-export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>): ViewerResult {
+/** Played bytes per rendition, and the peer bytes of the segments the watch filed under each one. */
+function renditionBytes(f: PageFinal | null, renditionOf: Map<string, string>): ViewerResult['renditions'] {
+  const out: ViewerResult['renditions'] = {}
+  const entry = (name: string) => (out[name] ??= { playedBytes: 0, peersBytes: 0 })
+  for (const [name, bytes] of Object.entries(f?.renditionBytes ?? {})) entry(name).playedBytes += bytes
+  for (const [infoHash, bytes] of Object.entries(f?.peerBytesByHash ?? {}))
+    entry(renditionOf.get(infoHash) ?? 'unknown').peersBytes += bytes
+  return out
+}
+
+export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>, renditionOf: Map<string, string>): ViewerResult {
   const f: PageFinal | null = viewer.final
   const s: PageSnapshot | null = f ?? viewer.last
   const played = s?.startupMs !== null && s?.startupMs !== undefined
@@ -156,6 +185,8 @@ export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>
     fatalErrors: s?.fatal ?? 0,
     restarts: s?.restarts ?? 0,
     liveSyncDurationCount: f?.liveSyncDurationCount ?? null,
+    selection: selection(f?.played ?? []),
+    renditions: renditionBytes(f, renditionOf),
     errors: [...(f?.errors ?? []), ...viewer.console].slice(0, 20),
   }
 }
@@ -167,6 +198,8 @@ export interface ModeInputs {
   durationSeconds: number
   viewers: BenchViewer[]
   firstSeen: Map<string, number>
+  /** Infohash -> rendition name, for a ladder source. */
+  renditionOf: Map<string, string>
   served: ServedBytes
   /** Playlist bytes the bench itself fetched (taken off the origin's playlist count). */
   watcherPlaylistBytes: number
@@ -176,7 +209,7 @@ export interface ModeInputs {
 }
 
 export function modeResult(input: ModeInputs): ModeResult {
-  const viewers = input.viewers.map((viewer) => viewerResult(viewer, input.firstSeen))
+  const viewers = input.viewers.map((viewer) => viewerResult(viewer, input.firstSeen, input.renditionOf))
   const ok = viewers.filter((v) => v.ok)
   const sum = (pick: (v: ViewerResult) => number): number => viewers.reduce((total, v) => total + pick(v), 0)
   const playedBytes = sum((v) => v.playedBytes)
@@ -220,8 +253,37 @@ export function modeResult(input: ModeInputs): ModeResult {
     ),
     latencyMedianSeconds: latencies.length ? round(median(latencies), 2) : null,
     p2pReady: spread(allReady),
+    ...selectedBitrates(ok),
+    renditions: renditionShares(viewers),
     cpuBusyMean: input.cpuBusyMean === null ? null : round(input.cpuBusyMean, 3),
     cpuOthersMean: input.cpuOthersMean === null ? null : round(input.cpuOthersMean, 3),
     timeline: input.timeline,
   }
+}
+
+function selectedBitrates(ok: ViewerResult[]): Pick<ModeResult, 'selectedKbpsMean' | 'topShareMean' | 'levelSwitchesTotal'> {
+  const means = ok.map((v) => v.selection.meanKbps).filter((x): x is number => x !== null)
+  const tops = ok.map((v) => v.selection.topShare).filter((x): x is number => x !== null)
+  const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null)
+  const selectedKbpsMean = mean(means)
+  const topShareMean = mean(tops)
+  return {
+    selectedKbpsMean: selectedKbpsMean === null ? null : round(selectedKbpsMean, 0),
+    topShareMean: topShareMean === null ? null : round(topShareMean),
+    levelSwitchesTotal: ok.reduce((sum, v) => sum + v.selection.switches, 0),
+  }
+}
+
+function renditionShares(viewers: ViewerResult[]): RenditionShare[] {
+  const totals = new Map<string, { playedBytes: number; peersBytes: number }>()
+  for (const viewer of viewers)
+    for (const [rendition, bytes] of Object.entries(viewer.renditions)) {
+      const total = totals.get(rendition) ?? { playedBytes: 0, peersBytes: 0 }
+      total.playedBytes += bytes.playedBytes
+      total.peersBytes += bytes.peersBytes
+      totals.set(rendition, total)
+    }
+  return [...totals]
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([rendition, t]) => ({ rendition, ...t, share: t.playedBytes > 0 ? round(t.peersBytes / t.playedBytes, 4) : null }))
 }

@@ -3,6 +3,7 @@
  * count starts at zero and covers that mode alone. Also watches the origin's playlist to learn when each segment
  * first appeared (the start of the "appearance to completion from peers" clock).
  */
+import { Parser } from 'm3u8-parser'
 import { pino } from 'pino'
 import { Origin } from '../../src/origin/origin.js'
 import type { SourceSpec } from '../../src/origin/sources/resolve.js'
@@ -35,15 +36,19 @@ export function mediaBytes(served: ServedBytes): number {
 }
 
 /**
- * Polls the origin's media playlist every 250 ms and records when each segment URL (and its infohash, from the
- * magnet line above it) was first listed. Its own playlist bytes are counted so they can be taken off the origin's
- * playlist total.
+ * Polls the origin's playlist every 250 ms and records when each segment URL (and its infohash, from the magnet
+ * line above it) was first listed. For a master playlist, its variant and audio playlists are polled instead, and
+ * each segment is also filed under its rendition ('<height>p' from RESOLUTION, 'audio' for the audio group), the
+ * names the page recorder uses. Its own playlist bytes are counted so they can be taken off the origin's total.
  */
 export class PlaylistWatch {
   /** Absolute segment URL or infohash -> Date.now() when first listed. */
   readonly firstSeen = new Map<string, number>()
+  /** Infohash -> rendition name (ladder sources only). */
+  readonly renditionOf = new Map<string, string>()
   /** Playlist bytes this watcher fetched (they are not viewers' traffic). */
   ownBytes = 0
+  private readonly media = new Map<string, string | null>()
   private timer: NodeJS.Timeout | null = null
   private busy = false
 
@@ -63,25 +68,13 @@ export class PlaylistWatch {
     if (this.busy) return
     this.busy = true
     try {
-      const response = await fetch(this.playlistUrl, { signal: AbortSignal.timeout(2000) })
-      const text = await response.text()
-      this.ownBytes += Buffer.byteLength(text)
-      const now = Date.now()
-      let infoHash: string | null = null
-      for (const raw of text.split('\n')) {
-        const line = raw.trim()
-        if (!line) continue
-        const magnet = parseMagnetLine(line)
-        if (magnet !== null) {
-          infoHash = parseMagnetUri(magnet).infoHash
-          continue
-        }
-        if (line.startsWith('#')) continue
-        const url = new URL(line, this.playlistUrl).href
-        if (!this.firstSeen.has(url)) this.firstSeen.set(url, now)
-        if (infoHash && !this.firstSeen.has(infoHash)) this.firstSeen.set(infoHash, now)
-        infoHash = null
+      if (this.media.size === 0) {
+        const text = await this.fetchText(this.playlistUrl)
+        if (text.includes('#EXT-X-STREAM-INF'))
+          for (const [url, name] of variantPlaylists(text, this.playlistUrl)) this.media.set(url, name)
+        else this.record(text, this.playlistUrl, null)
       }
+      for (const [url, name] of this.media) this.record(await this.fetchText(url), url, name)
     } catch {
       // A missed poll only makes the next one the first sighting (later by 250 ms); the origin being slow to
       // answer shows up in the viewers' numbers anyway.
@@ -89,4 +82,47 @@ export class PlaylistWatch {
       this.busy = false
     }
   }
+
+  private async fetchText(url: string): Promise<string> {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) })
+    const text = await response.text()
+    this.ownBytes += Buffer.byteLength(text)
+    return text
+  }
+
+  private record(text: string, playlistUrl: string, rendition: string | null): void {
+    const now = Date.now()
+    let infoHash: string | null = null
+    for (const raw of text.split('\n')) {
+      const line = raw.trim()
+      if (!line) continue
+      const magnet = parseMagnetLine(line)
+      if (magnet !== null) {
+        infoHash = parseMagnetUri(magnet).infoHash
+        continue
+      }
+      if (line.startsWith('#')) continue
+      const url = new URL(line, playlistUrl).href
+      if (!this.firstSeen.has(url)) this.firstSeen.set(url, now)
+      if (infoHash && !this.firstSeen.has(infoHash)) this.firstSeen.set(infoHash, now)
+      if (infoHash && rendition) this.renditionOf.set(infoHash, rendition)
+      infoHash = null
+    }
+  }
+}
+
+/** A master playlist's media playlists -> rendition name: '<height>p' per variant, 'audio' for audio renditions. */
+function variantPlaylists(master: string, masterUrl: string): Map<string, string> {
+  const parser = new Parser()
+  parser.push(master)
+  parser.end()
+  const out = new Map<string, string>()
+  for (const group of Object.values(parser.manifest.mediaGroups?.AUDIO ?? {}))
+    for (const rendition of Object.values(group)) if (rendition.uri) out.set(new URL(rendition.uri, masterUrl).href, 'audio')
+  for (const variant of parser.manifest.playlists ?? []) {
+    const url = new URL(variant.uri, masterUrl).href
+    const resolution = variant.attributes.RESOLUTION as { height?: number } | undefined
+    if (!out.has(url)) out.set(url, resolution?.height ? `${resolution.height}p` : 'audio')
+  }
+  return out
 }

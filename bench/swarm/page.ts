@@ -14,19 +14,21 @@
 
 /** Hls config every mode starts from: what the product's player page (src/player/playback.ts) uses. */
 import type { ModeEnv } from './modes/index.js'
+import { SELECTED_BITRATE_JS, type PlayedFragment } from '../../test/support/ladder.js'
 
 /** The player page's own hls.js settings (src/player/playback.ts), for every mode alike. */
 export const BASE_HLS_CONFIG = { enableWorker: true, lowLatencyMode: false, maxLiveSyncPlaybackRate: 1.1 }
 
 export const RECORDER_JS = `
 (() => {
+  ${SELECTED_BITRATE_JS}
   const video = document.querySelector('video');
   const s = {
     kind: 'http', path: null, loadSourceAt: null, firstFrameAt: null, firstFrameTime: null,
     stalls: 0, stallMs: 0, stallStart: null, latencies: [], frags: 0, fragBytes: 0, uniqueFrags: 0, uniqueBytes: 0,
     played: 0, lastTime: null, seen: new Set(),
     errors: [], fatal: 0, restarts: 0, segs: [], frozen: false, hls: null,
-    lt: null, p2pml: null,
+    lt: null, p2pml: null, played: [], renditionBytes: {}, peerBytesByHash: {},
   };
   const now = () => performance.now();
   const note = (msg) => { if (s.errors.length < 20) s.errors.push(String(msg).slice(0, 1200)); };
@@ -76,6 +78,9 @@ export const RECORDER_JS = `
             const key = ctx.url + (ctx.rangeEnd ? '@' + ctx.rangeStart + '-' + ctx.rangeEnd : '');
             s.frags++; s.fragBytes += bytes;
             if (!s.seen.has(key)) { s.seen.add(key); s.uniqueFrags++; s.uniqueBytes += bytes; }
+            const frag = ctx.frag, level = frag && hls.levels[frag.level];
+            const rendition = !frag || frag.type === 'audio' || !level || !level.height ? 'audio' : level.height + 'p';
+            s.renditionBytes[rendition] = (s.renditionBytes[rendition] || 0) + bytes;
           }
           callbacks.onSuccess(response, stats, ctx, details);
         } };
@@ -95,6 +100,7 @@ export const RECORDER_JS = `
     const hls = create();
     s.hls = hls;
     countFragments(hls);
+    watchSelectedBitrate(hls, s.played, () => !s.frozen);
     hls.on(Hls.Events.ERROR, (_e, d) => {
       if (!d.fatal || s.hls !== hls) return;
       s.fatal++;
@@ -121,7 +127,10 @@ export const RECORDER_JS = `
     s.kind = 'live-torrent';
     s.lt = api;
     const lastPeerBytesAt = new Map();
-    api.events.on('peer-bytes', ({ infoHash }) => lastPeerBytesAt.set(infoHash, Date.now()));
+    api.events.on('peer-bytes', ({ infoHash, bytes }) => {
+      lastPeerBytesAt.set(infoHash, Date.now());
+      if (!s.frozen) s.peerBytesByHash[infoHash] = (s.peerBytesByHash[infoHash] || 0) + bytes;
+    });
     api.events.on('segment', ({ infoHash, source, waitedMs }) => {
       if (s.frozen) return;
       s.segs.push({ id: infoHash, source, completedAt: source === 'peers' ? (lastPeerBytesAt.get(infoHash) || Date.now()) : null, handedAt: Date.now(), waitedMs });
@@ -179,6 +188,7 @@ export const RECORDER_JS = `
     final: () => ({
       ...snapshot(),
       latencies: s.latencies, segs: s.segs, errors: s.errors,
+      played: s.played, renditionBytes: s.renditionBytes, peerBytesByHash: s.peerBytesByHash,
       liveSyncDurationCount: s.hls ? s.hls.config.liveSyncDurationCount : null,
       maxBufferLength: s.hls ? s.hls.config.maxBufferLength : null,
     }),
@@ -266,4 +276,10 @@ export interface PageFinal extends PageSnapshot {
   errors: string[]
   liveSyncDurationCount: number | null
   maxBufferLength: number | null
+  /** Every fragment that started playing, with its level's bitrate. */
+  played: PlayedFragment[]
+  /** Fragment bytes the player was handed, by rendition ('<height>p', 'audio'). */
+  renditionBytes: Record<string, number>
+  /** live-torrent: verified peer bytes per segment infohash. */
+  peerBytesByHash: Record<string, number>
 }

@@ -112,6 +112,23 @@ export function viewerTable(modes: ModeResult[]): string {
   return table(header, rows)
 }
 
+/** For a ladder source: what each mode's players selected, against the http baseline, and the share per rendition. */
+export function ladderTable(modes: ModeResult[]): string {
+  const baseline = modes.find((m) => m.mode === 'http')?.selectedKbpsMean ?? null
+  const header = ['mode', 'selected kbit/s (mean)', 'vs http', 'at top rendition', 'switches', 'P2P share per rendition (clients)']
+  const rows = modes.map((m) => [
+    m.mode,
+    num(m.selectedKbpsMean, 0),
+    baseline && m.selectedKbpsMean !== null ? `${(m.selectedKbpsMean / baseline).toFixed(2)}x` : '-',
+    pct(m.topShareMean),
+    String(m.levelSwitchesTotal),
+    m.renditions.map((r) => `${r.rendition} ${pct(r.share)} of ${mb(r.playedBytes)} MB`).join(' · '),
+  ])
+  return table(header, rows)
+}
+
+export const LADDER_NOTES = `Ladder columns: **selected kbit/s** the time-weighted mean of the declared bitrates (BANDWIDTH) of the levels whose fragments each player played (hls.js FRAG_CHANGED), averaged over the viewers that played; **vs http** the ratio to plain hls.js in the same run; **at top rendition** the share of played time on the highest level; **switches** level changes between consecutive played fragments, all viewers; **P2P share per rendition** bytes from peers (live-torrent's verified peer bytes, filed under the rendition whose playlist listed the segment) over the bytes the players were handed for that rendition.`
+
 export const COLUMN_NOTES = `Columns:
 - **offload (origin)**: 1 - (segment bytes the origin served) / (segment bytes the viewers' players were handed), counted on the origin (its \`live_torrent_bytes_served_total{kind="segment"}\`) and in the pages (fragment loader callbacks) independently of what any P2P client reports.
 - **offload (clients)**: bytes from peers / (bytes from peers + bytes over HTTP) as each system's client reports them (live-torrent: \`window.liveTorrent.stats\`; p2p-media-loader: its \`onChunkDownloaded\` events; http: all fragment bytes). **agree**: whether the two offload figures are within ${DISAGREEMENT_LIMIT * 100} points.

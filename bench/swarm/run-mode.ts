@@ -111,6 +111,7 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
       durationSeconds: args.duration,
       viewers,
       firstSeen: watch.firstSeen,
+      renditionOf: watch.renditionOf,
       served,
       watcherPlaylistBytes,
       cpuBusyMean: cpu.mean()?.busy ?? null,

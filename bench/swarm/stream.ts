@@ -13,6 +13,7 @@ import { findFfmpeg } from '../../src/origin/sources/ffmpeg.js'
 import type { SourceSpec } from '../../src/origin/sources/resolve.js'
 // The LL-HLS upstream is test material that the LL tests use too.
 import { LowLatencyUpstream } from '../../test/support/ll-upstream.js'
+import { BENCH_LADDER, startLiveLadder } from '../../test/support/ladder.js'
 
 /** The segment length a run uses unless `--segment-seconds` says otherwise. */
 export const DEFAULT_SEGMENT_SECONDS = 4
@@ -108,7 +109,8 @@ export interface BenchStream {
   stop(): Promise<void>
 }
 
-export async function startBenchStream(args: { lowLatency: boolean; segmentSeconds: number }): Promise<BenchStream> {
+export async function startBenchStream(args: { lowLatency: boolean; ladder: boolean; segmentSeconds: number }): Promise<BenchStream> {
+  if (args.ladder) return startLadderStream(args.segmentSeconds)
   if (args.lowLatency) {
     const dir = await mkdtemp(join(tmpdir(), 'lt-bench-ll-'))
     // Three minutes of parts before the loop repeats: longer than a mode's run, so no part is seen twice.
@@ -130,5 +132,33 @@ export async function startBenchStream(args: { lowLatency: boolean; segmentSecon
     description: streamDescription(args.segmentSeconds),
     ready: () => waitForSegments(stream, 6, 60_000),
     stop: () => stream.stop(),
+  }
+}
+
+/** The ladder (test/support/ladder.ts): every mode's origin serves its master playlist. */
+async function startLadderStream(segmentSeconds: number): Promise<BenchStream> {
+  const dir = await mkdtemp(join(tmpdir(), 'lt-bench-ladder-'))
+  const ladder = await startLiveLadder(dir, BENCH_LADDER, segmentSeconds)
+  const listed = async (name: string): Promise<number> => {
+    const reason = ladder.exitReason()
+    if (reason) throw new Error(reason)
+    const text = await readFile(join(dir, name, 'index.m3u8'), 'utf8').catch(() => '')
+    return text.split('\n').filter((line) => line.startsWith('#EXTINF')).length
+  }
+  const renditions = BENCH_LADDER.map((r) => `${r.name} ${r.videoKbps}k`).join(' / ')
+  return {
+    source: { kind: 'folder', dir },
+    description: `live ladder ${renditions} (25 fps H.264 x264 veryfast) + one AAC 64 kbit/s audio group, ${segmentSeconds} s MPEG-TS segments, live (ffmpeg -re)`,
+    async ready() {
+      const deadline = Date.now() + 60_000
+      while (Math.min(...(await Promise.all(BENCH_LADDER.map((r) => listed(r.name))))) < 6) {
+        if (Date.now() > deadline) throw new Error('the ladder listed fewer than 6 segments per rendition after 60 s')
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+    },
+    async stop() {
+      await ladder.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
   }
 }

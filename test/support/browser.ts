@@ -6,6 +6,7 @@ import { createRequire } from 'node:module'
 import { extname, join, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { SELECTED_BITRATE_JS, type PlayedFragment } from './ladder.js'
 
 export type { Browser } from 'playwright-core'
 
@@ -32,6 +33,8 @@ export interface PlaybackReport {
   partUrls: string[]
   /** Requests the page made that were answered 404. */
   notFoundUrls: string[]
+  /** Every fragment that started playing, with its level's bitrate (for the rendition hls.js selected). */
+  playedFragments: PlayedFragment[]
 }
 
 export interface PlayOptions {
@@ -94,14 +97,15 @@ interface PageState {
   live: boolean | null
   latency: number
   latencies: number[]
+  played: PlayedFragment[]
 }
 
 // Plain JS (it runs in the page, not through tsc). Everything is recorded on window.__harness so the Node
 // side can poll it; start(url) is called by the Node side after the page has loaded.
-const PAGE_SCRIPT = `
+const PAGE_SCRIPT = `${SELECTED_BITRATE_JS}
 const s = window.__harness = {
   startedAt: 0, playingAt: -1, startTime: null, currentTime: 0, waitingAfterStart: 0,
-  fatal: [], fragUrls: [], partUrls: [], levels: 0, audioTracks: 0, live: null, latency: 0, latencies: [],
+  fatal: [], fragUrls: [], partUrls: [], levels: 0, audioTracks: 0, live: null, latency: 0, latencies: [], played: [],
 };
 setInterval(() => {
   const hls = window.__hls;
@@ -132,6 +136,7 @@ window.__refresh = () => {
 window.__start = (url, lowLatencyMode) => {
   if (!Hls.isSupported()) { s.fatal.push('Hls.isSupported() is false (no MSE?)'); return; }
   const hls = window.__hls = new Hls({ lowLatencyMode });
+  watchSelectedBitrate(hls, s.played);
   hls.on(Hls.Events.FRAG_LOADED, (_e, d) => { if (d.part) s.partUrls.push(d.part.url); else s.fragUrls.push(d.frag.url); });
   hls.on(Hls.Events.ERROR, (_e, d) => {
     if (!d.fatal) return;
@@ -198,6 +203,7 @@ function toReport(s: PageState, extraErrors: string[], notFoundUrls: string[]): 
     latencyMedianSeconds: s.live && s.latencies.length > 0 ? median(s.latencies) : null,
     partUrls: s.partUrls,
     notFoundUrls,
+    playedFragments: s.played,
   }
 }
 
@@ -237,6 +243,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
 }
 
 /** Test-only static file server on 127.0.0.1 (random port). No Range support. */

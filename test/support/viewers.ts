@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ViewerStats } from '../../src/protocol/stats.js'
 import type { Origin } from '../../src/origin/origin.js'
 import { launchChromium } from './browser.js'
+import { SELECTED_BITRATE_JS, type PlayedFragment } from './ladder.js'
 import { getBytes, startOrigin } from './origin.js'
 
 /** A fragment as the player received it: its URL and the SHA-1 of the bytes hls.js was handed. */
@@ -29,6 +30,8 @@ export interface Viewer {
   playback(): Promise<{ currentTime: number; firstFrameTime: number | null; firstFrameAt: number | null; waitingAfterFirstFrame: number }>
   /** Fragments hls.js loaded, with digests of their bytes. */
   fragments(): Promise<ReceivedFragment[]>
+  /** Every fragment that started playing, with its level's bitrate (the rendition hls.js selected). */
+  playedFragments(): Promise<PlayedFragment[]>
   close(): Promise<void>
 }
 
@@ -50,14 +53,15 @@ const TEST_CONFIG = { iceServers: [] }
 
 // Plain JS run in the page before its scripts: records hls.js fragments (through the player hook the demo page
 // fires, or window.__recordHls(hls) from a stock page) and playback events of the first <video>.
-const RECORDER = `
+const RECORDER = `${SELECTED_BITRATE_JS}
 (() => {
-  const r = window.__viewer = { fragments: [], firstFrameAt: null, firstFrameTime: null, waiting: 0 };
+  const r = window.__viewer = { fragments: [], firstFrameAt: null, firstFrameTime: null, waiting: 0, played: [] };
   const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
   // hls.js hands a fragment's bytes to its transmux worker (a transfer) before FRAG_LOADED fires, so the bytes
   // are digested in the fragment loader's success callback instead: hls.js looks up config.fLoader at every load,
   // and digest() copies its input before returning, whatever happens to the buffer afterwards.
   window.__recordHls = (hls) => {
+    watchSelectedBitrate(hls, r.played);
     const Base = hls.config.fLoader || hls.config.loader;
     hls.config.fLoader = class extends Base {
       load(context, config, callbacks) {
@@ -117,6 +121,7 @@ export async function openViewer(browser: Browser, pageUrl: string, options: Vie
         }
       }),
     fragments: () => page.evaluate(() => (window as unknown as { __viewer: { fragments: ReceivedFragment[] } }).__viewer.fragments),
+    playedFragments: () => page.evaluate(() => (window as unknown as { __viewer: { played: PlayedFragment[] } }).__viewer.played),
     close: () => context.close(),
   }
 }
@@ -242,4 +247,10 @@ export function browserSuite(options: { perTest?: boolean } = {}): BrowserSuite 
       closers.push(close)
     },
   }
+}
+
+/** Whether the viewer's video has played `seconds` since its first frame. */
+export async function hasPlayedFor(viewer: Viewer, seconds: number): Promise<boolean> {
+  const playback = await viewer.playback()
+  return playback.firstFrameTime !== null && playback.currentTime - playback.firstFrameTime >= seconds
 }
