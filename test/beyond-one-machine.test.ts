@@ -142,8 +142,15 @@ describe('beyond one machine: static packaging, segments on a CDN, sharded track
       const sockets = Number(/live_torrent_tracker_sockets (\d+)/.exec(await (await fetch(t.metricsUrl)).text())?.[1])
       assert.equal(sockets, 2, `tracker ${index} holds only its shard's two viewers`)
     }
+    // Under load (one core busy) a viewer once did not show exactly one neighbour within 20 s: a neighbour that went
+    // away (an extra viewer closed above) can count until Chromium's ~30 s consent checks give up its connection, and
+    // one still connecting counts only once it is up. Not verified which; the stats now go into the failure.
     for (const viewer of all)
-      await eventually(async () => (await viewer.stats()).peers === 1, 20_000, `${viewer.name} to meet only its shard`)
+      await eventually(async () => (await viewer.stats()).peers === 1, 40_000, `${viewer.name} to meet only its shard`).catch(
+        async (err: Error) => {
+          throw new Error(`${err.message}; its stats: ${JSON.stringify(await viewer.stats())}`)
+        },
+      )
     for (const viewer of all) {
       const playsOn = async () => {
         const playback = await viewer.playback()

@@ -28,7 +28,7 @@ export const RECORDER_JS = `
     stalls: 0, stallMs: 0, stallStart: null, latencies: [], frags: 0, fragBytes: 0, uniqueFrags: 0, uniqueBytes: 0,
     played: 0, lastTime: null, seen: new Set(),
     errors: [], fatal: 0, restarts: 0, segs: [], frozen: false, hls: null,
-    lt: null, p2pml: null, played: [], renditionBytes: {}, peerBytesByHash: {},
+    lt: null, p2pml: null, playedFrags: [], renditionBytes: {}, peerBytesByHash: {},
   };
   const now = () => performance.now();
   const note = (msg) => { if (s.errors.length < 20) s.errors.push(String(msg).slice(0, 1200)); };
@@ -100,7 +100,7 @@ export const RECORDER_JS = `
     const hls = create();
     s.hls = hls;
     countFragments(hls);
-    watchSelectedBitrate(hls, s.played, () => !s.frozen);
+    watchSelectedBitrate(hls, s.playedFrags, () => !s.frozen);
     hls.on(Hls.Events.ERROR, (_e, d) => {
       if (!d.fatal || s.hls !== hls) return;
       s.fatal++;
@@ -188,7 +188,7 @@ export const RECORDER_JS = `
     final: () => ({
       ...snapshot(),
       latencies: s.latencies, segs: s.segs, errors: s.errors,
-      played: s.played, renditionBytes: s.renditionBytes, peerBytesByHash: s.peerBytesByHash,
+      played: s.playedFrags, renditionBytes: s.renditionBytes, peerBytesByHash: s.peerBytesByHash,
       liveSyncDurationCount: s.hls ? s.hls.config.liveSyncDurationCount : null,
       maxBufferLength: s.hls ? s.hls.config.maxBufferLength : null,
     }),
