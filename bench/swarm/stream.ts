@@ -6,14 +6,14 @@
  * so a live encode is cheaper than it looks and keeps every segment unique for as long as the bench runs.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { findFfmpeg } from '../../src/origin/sources/ffmpeg.js'
 import type { SourceSpec } from '../../src/origin/sources/resolve.js'
 // The LL-HLS upstream is test material that the LL tests use too.
 import { LowLatencyUpstream } from '../../test/support/ll-upstream.js'
-import { BENCH_LADDER, startLiveLadder } from '../../test/support/ladder.js'
+import { BENCH_LADDER, listedSegments, startLiveLadder } from '../../test/support/ladder.js'
 
 /** The segment length a run uses unless `--segment-seconds` says otherwise. */
 export const DEFAULT_SEGMENT_SECONDS = 4
@@ -70,8 +70,7 @@ export async function startLiveStream(segmentSeconds = DEFAULT_SEGMENT_SECONDS):
   let stopping = false
   const segmentsListed = async (): Promise<number> => {
     if (exited) throw new Error(`ffmpeg exited: ${stderr.trim()}`)
-    const text = await readFile(playlistPath, 'utf8').catch(() => '')
-    return text.split('\n').filter((line) => line.startsWith('#EXTINF')).length
+    return listedSegments(playlistPath)
   }
   return {
     dir,
@@ -139,19 +138,13 @@ export async function startBenchStream(args: { lowLatency: boolean; ladder: bool
 async function startLadderStream(segmentSeconds: number): Promise<BenchStream> {
   const dir = await mkdtemp(join(tmpdir(), 'lt-bench-ladder-'))
   const ladder = await startLiveLadder(dir, BENCH_LADDER, segmentSeconds)
-  const listed = async (name: string): Promise<number> => {
-    const reason = ladder.exitReason()
-    if (reason) throw new Error(reason)
-    const text = await readFile(join(dir, name, 'index.m3u8'), 'utf8').catch(() => '')
-    return text.split('\n').filter((line) => line.startsWith('#EXTINF')).length
-  }
   const renditions = BENCH_LADDER.map((r) => `${r.name} ${r.videoKbps}k`).join(' / ')
   return {
     source: { kind: 'folder', dir },
     description: `live ladder ${renditions} (25 fps H.264 x264 veryfast) + one AAC 64 kbit/s audio group, ${segmentSeconds} s MPEG-TS segments, live (ffmpeg -re)`,
     async ready() {
       const deadline = Date.now() + 60_000
-      while (Math.min(...(await Promise.all(BENCH_LADDER.map((r) => listed(r.name))))) < 6) {
+      while (Math.min(...(await Promise.all(BENCH_LADDER.map((r) => ladder.segmentsListed(r.name))))) < 6) {
         if (Date.now() > deadline) throw new Error('the ladder listed fewer than 6 segments per rendition after 60 s')
         await new Promise((resolve) => setTimeout(resolve, 500))
       }

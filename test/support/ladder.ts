@@ -2,7 +2,7 @@
 // rendition, with one audio group, as a live packager writes it (master.m3u8, <name>/index.m3u8, <name>/seg<n>.ts).
 // Used by the ABR test and by `bench:swarm --ladder`.
 import { spawn } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { findFfmpeg } from '../../src/origin/sources/ffmpeg.js'
 
@@ -68,7 +68,15 @@ export interface LiveLadder {
   readonly masterPath: string
   /** Why ffmpeg stopped, if it stopped on its own (null while it runs). */
   exitReason(): string | null
+  /** Segments the rendition's playlist lists now (0 before it exists); throws once ffmpeg stopped on its own. */
+  segmentsListed(rendition: string): Promise<number>
   stop(): Promise<void>
+}
+
+/** Segments a media playlist on disk lists now (its #EXTINF lines); 0 while it does not exist yet. */
+export async function listedSegments(playlistPath: string): Promise<number> {
+  const text = await readFile(playlistPath, 'utf8').catch(() => '')
+  return text.split('\n').filter((line) => line.startsWith('#EXTINF')).length
 }
 
 /** Starts the ladder's encoder in `dir` (created if needed); stop() ends it. */
@@ -96,6 +104,10 @@ export async function startLiveLadder(dir: string, renditions: readonly Renditio
     dir,
     masterPath: join(dir, 'master.m3u8'),
     exitReason: () => exitReason,
+    async segmentsListed(rendition) {
+      if (exitReason) throw new Error(exitReason)
+      return listedSegments(join(dir, rendition, 'index.m3u8'))
+    },
     async stop() {
       stopping = true
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT')
