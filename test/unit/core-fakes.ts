@@ -219,3 +219,12 @@ export function request(core: DeliveryCore, sequence: number, bufferAheadMs: num
   )
   return outcome
 }
+
+/**
+ * Lists `segments` in PLAYLIST and has the player start at the first of them, as at startup through the service
+ * worker (which fetches that one itself): the core joins the swarms of a playlist only from the player's start on.
+ */
+export function listAndStart(core: DeliveryCore, segments: AnnouncedSegment[]): void {
+  core.announce(PLAYLIST, segments)
+  if (segments[0]) core.request(segments[0].url, 0, () => {}, true)
+}

@@ -8,7 +8,7 @@ import { HttpEstimate } from '../../src/client/core/http-estimate.js'
 import { missingRuns } from '../../src/client/core/segment-fetch.js'
 import { HttpHandedOver } from '../../src/client/core/segment-request.js'
 import { UploadMeter } from '../../src/client/core/upload-meter.js'
-import { PIECE, PIECES, PLAYLIST, request, rig, segment } from './core-fakes.js'
+import { listAndStart, PIECE, PIECES, PLAYLIST, request, rig, segment } from './core-fakes.js'
 
 /** Neighbour ids such that `self` ranks at `position` (0 = first) among itself and them for this infohash. */
 function neighbourhood(self: string, infoHash: string, size: number, position: number): string[] {
@@ -26,7 +26,7 @@ function neighbourhood(self: string, infoHash: string, size: number, position: n
 
 /** Lists segments 1..3 (the first listing: behind the edge), then `next` (new at the edge). */
 function listThenEdge(core: ReturnType<typeof rig>['core'], next: number): void {
-  core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+  listAndStart(core, [segment(1), segment(2), segment(3)])
   core.announce(PLAYLIST, [segment(2), segment(3), segment(next)])
 }
 
@@ -286,7 +286,7 @@ describe('delivery core: the lottery policy', () => {
 describe('delivery core: what neighbours tell', () => {
   it('joins a segment a neighbour tells of early, but only delivers it once its own playlist lists it', () => {
     const { core, transport } = rig()
-    core.announce(PLAYLIST, [segment(1)])
+    listAndStart(core, [segment(1)])
     core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: segment(2) })
     assert.equal(transport.swarms.length, 2, 'joined early')
     assert.equal(core.knows(segment(2).url), false, 'not deliverable yet')
@@ -297,7 +297,7 @@ describe('delivery core: what neighbours tell', () => {
 
   it('never maps a URL to the swarm a neighbour named for it: only the own playlist pairs URL and infohash', () => {
     const { core, transport } = rig()
-    core.announce(PLAYLIST, [segment(1)])
+    listAndStart(core, [segment(1)])
     const forged = { ...segment(2), magnet: { ...segment(2).magnet, infoHash: 'f'.repeat(40) } }
     core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: forged })
     core.announce(PLAYLIST, [segment(1), segment(2)])
@@ -307,7 +307,7 @@ describe('delivery core: what neighbours tell', () => {
 
   it('ignores notices for playlists it does not play, and for URLs on other origins', () => {
     const { core, transport } = rig()
-    core.announce(PLAYLIST, [segment(1)])
+    listAndStart(core, [segment(1)])
     core.onControl('n1', { t: 'segment', playlistUrl: 'https://origin.test/v1/index.m3u8', segment: segment(2) })
     const elsewhere = segment(3)
     elsewhere.magnet.torrentUrl = 'https://evil.test/seg3.ts.torrent'
@@ -318,7 +318,7 @@ describe('delivery core: what neighbours tell', () => {
   it('passes a new segment on to every neighbour but the one it came from', () => {
     const { core, mesh } = rig()
     mesh.neighbours = ['n1', 'n2', 'n3']
-    core.announce(PLAYLIST, [segment(1)])
+    listAndStart(core, [segment(1)])
     mesh.sent.length = 0
     core.onControl('n2', { t: 'segment', playlistUrl: PLAYLIST, segment: segment(2) })
     assert.deepEqual(
@@ -329,7 +329,7 @@ describe('delivery core: what neighbours tell', () => {
 
   it('bans every neighbour that sent part of a piece that failed its hash check, counting each once', () => {
     const { core, mesh, transport } = rig()
-    core.announce(PLAYLIST, [segment(1), segment(2)])
+    listAndStart(core, [segment(1), segment(2)])
     const listener = (transport.swarm(1) as unknown as { listener: { rejected(piece: number, ids: string[]): void } }).listener
     listener.rejected(0, ['n1', 'n2'])
     const other = (transport.swarm(2) as unknown as { listener: { rejected(piece: number, ids: string[]): void } }).listener
@@ -338,6 +338,56 @@ describe('delivery core: what neighbours tell', () => {
     assert.equal(core.recorder.stats.peersDropped, 2)
     assert.equal(core.recorder.stats.piecesRejected, 2)
     assert.equal(core.recorder.stats.segmentsRejected, 2)
+  })
+})
+
+describe('delivery core: where the player starts', () => {
+  const joined = (transport: ReturnType<typeof rig>['transport']) => transport.swarms.map((swarm) => swarm.segment.url.split('/').pop())
+
+  it('joins no swarm of a playlist before its player asks, then only from the segment it asks for on', () => {
+    const { core, transport, mesh } = rig()
+    mesh.neighbours = ['n1']
+    const window = [1, 2, 3, 4, 5].map((sequence) => segment(sequence))
+    core.announce(PLAYLIST, window)
+    core.announce(PLAYLIST, window)
+    assert.deepEqual(joined(transport), [], 'nothing downloads while the page is starting its player')
+    assert.equal(core.knows(segment(1).url), true, 'the worker still asks the page for them')
+    request(core, 3, 0, true)
+    assert.deepEqual(joined(transport), ['seg3.ts', 'seg4.ts', 'seg5.ts'], 'the player starts at seg3: the two before it are behind it')
+    core.announce(
+      PLAYLIST,
+      [2, 3, 4, 5, 6].map((sequence) => segment(sequence)),
+    )
+    assert.deepEqual(joined(transport), ['seg3.ts', 'seg4.ts', 'seg5.ts', 'seg6.ts'], 'later listings add what is new, never seg2')
+    assert.equal(core.knows(segment(2).url), false, 'behind the start: the worker fetches it over plain HTTP')
+    assert.equal(request(core, 2, 5000).result, null)
+  })
+
+  it('a player that starts at the first segment (VOD) joins them all, and the segment the worker fetched itself starts it too', () => {
+    const vod = rig()
+    vod.core.announce(
+      PLAYLIST,
+      [1, 2, 3].map((sequence) => segment(sequence)),
+    )
+    request(vod.core, 1, 0, true)
+    assert.deepEqual(joined(vod.transport), ['seg1.ts', 'seg2.ts', 'seg3.ts'])
+
+    const late = rig()
+    late.core.announce(
+      PLAYLIST,
+      [1, 2, 3].map((sequence) => segment(sequence)),
+    )
+    late.core.fetchedElsewhere(segment(2).url, new Uint8Array(PIECE * PIECES), 300)
+    assert.deepEqual(joined(late.transport), ['seg2.ts', 'seg3.ts'], 'the page answered too late: the worker fetched seg2 itself')
+    assert.equal(late.transport.swarm(2).pieces.size, PIECES, 'and its bytes are checked and seeded')
+  })
+
+  it('forgets the listing of a playlist its player never asked from', () => {
+    const { core, clock } = rig('self', { unlistedGraceMs: 12_000 })
+    core.announce(PLAYLIST, [segment(1)])
+    clock.advance(12_001)
+    core.announce('https://origin.test/v1/index.m3u8', [segment(7)])
+    assert.equal(core.knows(segment(1).url), false)
   })
 })
 
@@ -356,7 +406,7 @@ describe('delivery core: eviction', () => {
 
   it('drops a segment its playlist stopped listing after the grace time, and one only told of that never got listed', () => {
     const { core, clock, transport } = rig('self', { unlistedGraceMs: 12_000 })
-    core.announce(PLAYLIST, [segment(1), segment(2)])
+    listAndStart(core, [segment(1), segment(2)])
     core.onControl('n1', { t: 'segment', playlistUrl: PLAYLIST, segment: segment(9) })
     clock.advance(11_000)
     core.announce(PLAYLIST, [segment(2), segment(3)])
@@ -422,7 +472,7 @@ describe('delivery core: upload', () => {
   it('stops serving beyond maxUploadRatio times its downloads, and serves again once downloads catch up', () => {
     const { core, transport, mesh } = rig('self', { maxUploadRatio: 3, uploadAllowanceBytes: 1000 })
     mesh.neighbours = ['n1']
-    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    listAndStart(core, [segment(1), segment(2), segment(3)])
     const listener = (sequence: number) =>
       (transport.swarm(sequence) as unknown as { listener: import('../../src/client/core/ports.js').SwarmListener }).listener
     for (let piece = 0; piece < PIECES; piece++) transport.swarm(1).peerPiece(piece)
@@ -463,7 +513,7 @@ describe('delivery core: looking at the live edge', () => {
   it('the first-ranked viewer of a neighbourhood loads the playlist itself when the next segment is due', () => {
     const { core, clock, http, mesh } = rig('self', { edgePollers: 1 })
     mesh.neighbours = []
-    core.announce(PLAYLIST, [segment(1)])
+    listAndStart(core, [segment(1)])
     // New segments arrive every 4 s (seen by the player's reloads), one of them seen late.
     for (const [at, sequence] of [
       [4000, 2],
@@ -491,7 +541,7 @@ describe('delivery core: looking at the live edge', () => {
     const looking = ['a', 'b', 'c', 'd', 'e'].filter((self) => {
       const { core, clock, http, mesh } = rig(self, { edgePollers: 2 })
       mesh.neighbours = ['a', 'b', 'c', 'd', 'e'].filter((id) => id !== self)
-      core.announce(PLAYLIST, [segment(1)])
+      listAndStart(core, [segment(1)])
       for (let sequence = 2; sequence <= 4; sequence++) {
         clock.runUntil((sequence - 1) * 4000)
         core.announce(PLAYLIST, [segment(sequence)])
@@ -528,7 +578,7 @@ describe('delivery core: fetching for others before the .torrent is in', () => {
     const { core, http, mesh, transport } = rig('self')
     const hash = segment(4).magnet.infoHash
     mesh.neighbours = neighbourhoodOf('self', hash)
-    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    listAndStart(core, [segment(1), segment(2), segment(3)])
     transport.autoReady = false
     core.announce(PLAYLIST, [segment(2), segment(3), segment(4)])
     assert.equal(http.fetches.length, 1, 'no wait for the .torrent')
@@ -543,7 +593,7 @@ describe('delivery core: fetching for others before the .torrent is in', () => {
   it('a player asking for a segment fetched for others before its .torrent came gets that body at once', () => {
     const { core, http, mesh, transport } = rig('self')
     mesh.neighbours = neighbourhoodOf('self', segment(4).magnet.infoHash)
-    core.announce(PLAYLIST, [segment(1), segment(2), segment(3)])
+    listAndStart(core, [segment(1), segment(2), segment(3)])
     transport.autoReady = false
     core.announce(PLAYLIST, [segment(2), segment(3), segment(4)])
     http.fetches[0]!.respond()
@@ -556,7 +606,7 @@ describe('delivery core: fetching for others before the .torrent is in', () => {
   it('tells its neighbours of a segment from its playlist at once, and passes one on with its .torrent', () => {
     const { core, mesh, transport } = rig('self')
     mesh.neighbours = ['n1', 'n2']
-    core.announce(PLAYLIST, [segment(1)])
+    listAndStart(core, [segment(1)])
     mesh.sent.length = 0
     transport.autoReady = false
     core.announce(PLAYLIST, [segment(1), segment(2)])

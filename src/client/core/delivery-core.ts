@@ -7,6 +7,7 @@ import { planFirstFetch } from './fetch-order.js'
 import { HttpEstimate } from './http-estimate.js'
 import type { Clock, HttpPort, Log, MeshPort, NeighbourInfo, PieceTransport, Random, Timer } from './ports.js'
 import { SegmentBook, type BookEntry } from './segment-book.js'
+import { StartPoints } from './start-points.js'
 import { SegmentFetch, type HttpReason, type SegmentEvents } from './segment-fetch.js'
 import { HttpHandedOver, serveRequest, type DeliveredSegment, type RequestCallback } from './segment-request.js'
 import { StatsRecorder } from './stats.js'
@@ -39,6 +40,7 @@ interface Held {
  */
 export class DeliveryCore {
   private readonly book: SegmentBook<Held>
+  private readonly startPoints: StartPoints
   /** What each neighbour's hello (and rate notices) said. A neighbour not heard from yet counts as uploading. */
   private readonly heard = new Map<string, { uploads: boolean; rate: number | null }>()
   private readonly meter: UploadMeter
@@ -57,6 +59,7 @@ export class DeliveryCore {
     readonly recorder: StatsRecorder = new StatsRecorder(true, ports.clock),
   ) {
     this.book = new SegmentBook(config)
+    this.startPoints = new StartPoints(config.unlistedGraceMs)
     this.meter = new UploadMeter(ports.clock)
     this.edgeWatch = new EdgeWatch({
       clock: ports.clock,
@@ -71,11 +74,25 @@ export class DeliveryCore {
     return this.config.uploadLimit !== 0
   }
 
-  /** A playlist of this viewer lists these segments: join their swarms now, well before the player asks. */
+  /**
+   * A playlist of this viewer lists these segments: join their swarms now, well before the player asks. Until the
+   * player asks for a segment of the playlist, its listing waits (see StartPoints).
+   */
   announce(playlistUrl: string, segments: readonly AnnouncedSegment[]): void {
+    if (!this.startPoints.started(playlistUrl)) return this.startPoints.wait(playlistUrl, segments, this.ports.clock.now())
+    this.list(playlistUrl, this.startPoints.ahead(playlistUrl, segments))
+  }
+
+  /** The player asked for `key`: if it is the first segment it asks of its playlist, it starts there. */
+  private startAt(key: string): void {
+    const start = this.startPoints.start(key)
+    if (start) this.list(start.playlistUrl, start.segments)
+  }
+
+  private list(playlistUrl: string, segments: readonly AnnouncedSegment[]): void {
     const now = this.ports.clock.now()
-    // The segments of a playlist's first listing are behind the live edge: the player asks for some of them at
-    // once (and gets them over HTTP at startup), and neighbours have the rest. Only later ones are new to everyone.
+    // The segments of a playlist's first listing are behind the live edge: the player asks for the first of them
+    // at once (and gets it over HTTP at startup), and neighbours have the rest. Only later ones are new to everyone.
     const firstListing = !this.book.lists(playlistUrl)
     const added = this.book.list(playlistUrl, segments, now, (segment) => this.hold(segment))
     for (const entry of added) this.learned(entry, null, !firstListing)
@@ -89,6 +106,7 @@ export class DeliveryCore {
    * request then ends with HttpHandedOver, and the caller's bytes come back through `fetchedElsewhere`.
    */
   request(key: string, bufferAheadMs: number | null, callback: RequestCallback, callerFetches = false): void {
+    this.startAt(key)
     const entry = this.book.get(key)
     if (!entry) return callback(null)
     entry.busy++
@@ -133,6 +151,7 @@ export class DeliveryCore {
    * request): a segment the core holds takes the bytes, to check and seed them; either way they are counted.
    */
   fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void {
+    this.startAt(key)
     const entry = this.book.get(key)
     if (!entry?.value.fetch.takeHttpBody(body)) return this.recorder.httpSegment(body.length)
     this.lastSegmentBytes = body.length
@@ -145,7 +164,7 @@ export class DeliveryCore {
   }
 
   knows(key: string): boolean {
-    return this.book.has(key)
+    return this.book.has(key) || this.startPoints.knows(key)
   }
 
   onNeighbour(id: string): void {
