@@ -39,6 +39,12 @@ export interface ClientConfig extends DeliveryConfig {
   reportUrl: string | null
   /** How often a report goes out while the page is shown (ms); one more goes with sendBeacon when it is hidden. */
   reportIntervalMs: number
+  /**
+   * Log every delivery decision (console.debug: what a request waited for, where its bytes came from). Off by
+   * default: with DevTools or a test driver attached, every console call is serialized to it, which took 4 % of
+   * a viewer's main thread (measured in Chromium driven by Playwright).
+   */
+  debug: boolean
 }
 
 export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
@@ -53,6 +59,7 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   report: true,
   reportUrl: null,
   reportIntervalMs: 10_000,
+  debug: false,
 }
 
 type Nested = 'deadline' | 'firstFetch'
@@ -100,6 +107,7 @@ function validateClientConfig(config: ClientConfig): void {
   check(typeof config.report === 'boolean', 'report', 'true or false')
   check(config.reportUrl === null || (typeof config.reportUrl === 'string' && config.reportUrl.length > 0), 'reportUrl', 'null or a URL')
   check(Number.isFinite(config.reportIntervalMs) && config.reportIntervalMs >= 1000, 'reportIntervalMs', 'a number of ms, at least 1000')
+  check(typeof config.debug === 'boolean', 'debug', 'true or false')
 }
 
 /** Overrides from the page URL: `?p2p=0|1`, `?path=service-worker|loader`. */

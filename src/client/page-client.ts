@@ -8,8 +8,11 @@ import { assertWebTorrent } from './adapters/webtorrent-internals.js'
 import type { ClientConfig } from './config.js'
 import { DeliveryCore } from './core/delivery-core.js'
 import { requestDeadline } from './core/deadline.js'
+import { Ladders } from './core/ladders.js'
+import type { Log } from './core/ports.js'
 import type { DeliveredSegment } from './core/segment-request.js'
 import { StatsRecorder } from './core/stats.js'
+import { readVariants } from './variants.js'
 
 /**
  * The page's P2P side, one per page: the delivery core over its browser ports (WebTorrent swarms on the neighbour
@@ -25,11 +28,14 @@ export class PageClient {
   private transport: WebTorrentTransport | null = null
   private mesh: Mesh | null = null
   private core: DeliveryCore | null = null
+  private readonly ladders = new Ladders()
+  readonly log: Log
   /** The origin that serves the stream's .torrent files (its first magnets say), null before any. */
   originUrl: string | null = null
 
   constructor(readonly config: ClientConfig) {
     this.recorder = new StatsRecorder(config.p2p, browserClock)
+    this.log = consoleLog(config.debug)
   }
 
   get p2p(): boolean {
@@ -53,9 +59,14 @@ export class PageClient {
     return this.config.p2p && this.core ? this.core.deliver(key, bufferAheadMs, callerFetches) : Promise.resolve(null)
   }
 
-  /** How long the service worker waits for `deliver` with this buffer before it fetches the segment itself. */
-  answerWithinMs(bufferAheadMs: number | null): number {
-    return this.core?.answerWithinMs(bufferAheadMs) ?? requestDeadline(bufferAheadMs, this.config.deadline, null, 0).waitMs
+  /** How long the service worker waits for `deliver` of `key` with this buffer before it fetches the segment itself. */
+  answerWithinMs(key: string, bufferAheadMs: number | null): number {
+    return this.core?.answerWithinMs(key, bufferAheadMs) ?? requestDeadline(bufferAheadMs, this.config.deadline, null, 0).waitMs
+  }
+
+  /** The player loaded a master playlist: its rendition ladder, for the ABR guard of the worker path. */
+  master(playlistUrl: string, text: string): void {
+    this.ladders.add(readVariants(text, playlistUrl))
   }
 
   /** The service worker fetched a segment over HTTP itself: checked and seeded if the core holds it, and counted. */
@@ -116,8 +127,9 @@ export class PageClient {
     })
     core = new DeliveryCore(
       this.config,
-      { clock: browserClock, random: Math.random, log: consoleLog, transport, http: fetchHttp, mesh },
+      { clock: browserClock, random: Math.random, log: this.log, transport, http: fetchHttp, mesh },
       this.recorder,
+      this.ladders,
     )
     this.torrents = torrents
     this.transport = transport

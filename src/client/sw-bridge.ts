@@ -49,8 +49,9 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
     const message = event.data
     if (!isLiveTorrentMessage(message)) return
     if (message.lt === 'segments') client.announce(message.playlistUrl, message.segments, Array.isArray(message.mesh) ? message.mesh : [])
+    else if (message.lt === 'master' && typeof message.text === 'string') client.master(message.playlistUrl, message.text)
     else if (message.lt === 'http-fetched' && message.body instanceof ArrayBuffer) {
-      console.debug(`live-torrent: the worker fetched ${message.key} over HTTP itself in ${Math.round(message.waitedMs)} ms`)
+      client.log.debug(`the worker fetched ${message.key} over HTTP itself in ${Math.round(message.waitedMs)} ms`)
       client.fetchedElsewhere(message.key, new Uint8Array(message.body), message.waitedMs)
     } else if (message.lt === 'segment-request' && event.ports[0]) void answer(client, event.ports[0], message.key, bufferAheadMs())
   })
@@ -59,11 +60,11 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
 async function answer(client: PageClient, port: MessagePort, key: string, bufferAheadMs: number | null): Promise<void> {
   const send = (message: PortMessage, transfer: Transferable[] = []) => port.postMessage(message, transfer)
   if (!client.knows(key)) {
-    console.debug(`live-torrent: segment not announced to the page client, the worker fetches it: ${key}`)
+    client.log.debug(`segment not announced to the page client, the worker fetches it: ${key}`)
     return send({ lt: 'segment-decline', reason: 'segment not announced to the page client' })
   }
-  const answerWithinMs = client.answerWithinMs(bufferAheadMs)
-  console.debug(`live-torrent: the worker fetches ${key} itself unless answered within ${Math.round(answerWithinMs)} ms`)
+  const answerWithinMs = client.answerWithinMs(key, bufferAheadMs)
+  client.log.debug(`the worker fetches ${key} itself unless answered within ${Math.round(answerWithinMs)} ms`)
   send({ lt: 'segment-ack', answerWithinMs })
   try {
     const delivered = await client.deliver(key, bufferAheadMs, true)

@@ -1,5 +1,11 @@
 /// <reference lib="webworker" />
-import { isLiveTorrentMessage, type HttpFetchedMessage, type PageToSwMessage, type SegmentsMessage } from '../protocol/messages.js'
+import {
+  isLiveTorrentMessage,
+  type HttpFetchedMessage,
+  type MasterMessage,
+  type PageToSwMessage,
+  type SegmentsMessage,
+} from '../protocol/messages.js'
 import { MAGNET_TAG } from '../protocol/magnet-line.js'
 import { readMeshShards } from '../protocol/mesh-shards.js'
 import { readPlaylistMagnets } from '../protocol/playlist-magnets.js'
@@ -65,8 +71,15 @@ async function tapPlaylist(event: FetchEvent, request: Request): Promise<Respons
   return response
 }
 
+/** A master playlist larger than this is not passed to the page (a ladder of hundreds of variants fits). */
+const MAX_MASTER_CHARS = 256 * 1024
+
 async function announce(clientId: string, response: Response, playlistUrl: string): Promise<void> {
   const text = await response.text()
+  if (text.includes('#EXT-X-STREAM-INF') && text.length <= MAX_MASTER_CHARS) {
+    const master: MasterMessage = { lt: 'master', playlistUrl, text }
+    ;(await self.clients.get(clientId))?.postMessage(master)
+  }
   if (!text.includes(MAGNET_TAG)) return
   const segments = readPlaylistMagnets(text, playlistUrl)
   viewers.remember(clientId, segments)

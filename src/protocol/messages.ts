@@ -21,6 +21,13 @@ export interface SegmentsMessage {
   mesh: MeshShard[]
 }
 
+/** SW -> page: the player loaded this master playlist (its text: the rendition ladder it chooses from). */
+export interface MasterMessage {
+  lt: 'master'
+  playlistUrl: string
+  text: string
+}
+
 /**
  * SW -> page, with a MessagePort to answer on: the player asks for this segment.
  * The page answers on the port with a SegmentAnswer, or a SegmentDecline when it cannot help.
@@ -62,7 +69,7 @@ export interface HttpFetchedMessage {
   waitedMs: number
 }
 
-export type SwToPageMessage = SegmentsMessage | SegmentRequestMessage | HttpFetchedMessage
+export type SwToPageMessage = SegmentsMessage | MasterMessage | SegmentRequestMessage | HttpFetchedMessage
 export type PageToSwMessage = HelloMessage
 export type PortMessage = SegmentAckMessage | SegmentAnswerMessage | SegmentDeclineMessage
 

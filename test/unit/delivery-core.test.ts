@@ -132,11 +132,11 @@ describe('delivery core: the deadline', () => {
   it('tells the worker to fetch on its own once peers had their wait, as the request itself does', () => {
     const { core, mesh } = rig()
     mesh.neighbours = ['n1']
-    assert.equal(core.answerWithinMs(7000), 3000, "7 s buffered - 4 s reserve for the worker's HTTP")
-    assert.equal(core.answerWithinMs(60_000), 4000, 'at most maxWaitMs')
-    assert.equal(core.answerWithinMs(0), 0, 'nothing buffered: the worker fetches at once')
+    assert.equal(core.answerWithinMs(segment(1).url, 7000), 3000, "7 s buffered - 4 s reserve for the worker's HTTP")
+    assert.equal(core.answerWithinMs(segment(1).url, 60_000), 4000, 'at most maxWaitMs')
+    assert.equal(core.answerWithinMs(segment(1).url, 0), 0, 'nothing buffered: the worker fetches at once')
     mesh.neighbours = []
-    assert.equal(core.answerWithinMs(10_000), 0, 'no neighbour: no wait for peers, as in the request itself')
+    assert.equal(core.answerWithinMs(segment(1).url, 10_000), 0, 'no neighbour: no wait for peers, as in the request itself')
   })
 
   it('on the worker path, hands HTTP to the worker at the deadline instead of fetching on the page', () => {

@@ -9,9 +9,12 @@ export const browserClock: Clock = {
   },
 }
 
-export const consoleLog: Log = {
-  debug: (message, ...details) => console.debug(`live-torrent: ${message}`, ...details),
-  warn: (message, ...details) => console.warn(`live-torrent: ${message}`, ...details),
+/** The console, with the debug lines only when `debug` is on (ClientConfig.debug). */
+export function consoleLog(debug: boolean): Log {
+  return {
+    debug: debug ? (message, ...details) => console.debug(`live-torrent: ${message}`, ...details) : () => {},
+    warn: (message, ...details) => console.warn(`live-torrent: ${message}`, ...details),
+  }
 }
 
 /**

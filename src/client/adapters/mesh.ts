@@ -70,7 +70,7 @@ export class Mesh implements MeshPort {
           swarm: options.swarm,
           peerId: options.peerId,
           rtcConfig: { iceServers: options.iceServers, iceTransportPolicy: options.iceTransportPolicy },
-          numwant: () => Math.max(0, options.maxNeighbours - this.neighbours.size),
+          numwant: () => this.numwant(trackerUrl),
           onPeer: (peer) => this.onPeer(peer),
           onAudience: (count) => this.audienceSizes.set(trackerUrl, count),
         }),
@@ -132,6 +132,18 @@ export class Mesh implements MeshPort {
     for (const tracker of this.trackers) tracker.destroy()
     for (const neighbour of this.neighbours.values()) neighbour.peer.destroy()
     this.neighbours.clear()
+  }
+
+  /**
+   * How many offers an announce to this tracker sends: up to maxNeighbours, but no more than the viewers of the
+   * swarm (as the tracker last counted it, this one included) this viewer is not connected to yet. Why: every
+   * offer is an RTCPeerConnection that gathers candidates and lives until its 50 s timeout, and the tracker hands
+   * it to a viewer that also sets up a connection to answer it. In a swarm where everyone is already connected,
+   * those were 8 pointless connections per viewer every 10 s, on the main thread that also serves the player.
+   */
+  private numwant(trackerUrl: string): number {
+    const others = (this.audienceSizes.get(trackerUrl) ?? Infinity) - 1
+    return Math.max(0, Math.min(this.options.maxNeighbours, others) - this.neighbours.size)
   }
 
   private onPeer(peer: SimplePeer): void {

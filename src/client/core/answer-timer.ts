@@ -1,7 +1,13 @@
 import type { Clock, Timer } from './ports.js'
 
-/** How long the page has to acknowledge a segment request of the service worker before the worker fetches it itself (ms). */
-export const ACK_TIMEOUT_MS = 1000
+/**
+ * How long the page has to acknowledge a segment request of the service worker before the worker fetches it itself
+ * (ms). A page that is free acknowledges within milliseconds; one that takes longer has a busy main thread, which
+ * must also hand over the bytes, so peers will not make it in time either. 1 s was measured to be too long: with 2 s
+ * segments on a loaded machine, a page busy for 2 s held the worker for 1 s, and with its HTTP after that hls.js
+ * took the response for a slow network (emergency abort to the lowest rendition, then a stall).
+ */
+export const ACK_TIMEOUT_MS = 300
 
 /**
  * The service worker's wait for the page's answer to one segment request: the page must acknowledge within

@@ -23,6 +23,11 @@ export interface DeliveryConfig {
    * does not wait on the page's main thread, which a busy machine slows (WebTorrent, hashing, the player).
    * maxWaitMs is 4 s: peers deliver nearly every segment they have within a second or two of its listing, so a
    * longer wait buys little share and spends the buffer a loaded machine needs for HTTP.
+   * abrHeadroom: on the service-worker path the player times the wait as network time. For a segment of a
+   * multi-rendition ladder, the wait is capped so that the response still looks abrHeadroom x the ladder's top
+   * BANDWIDTH fast (or as fast as HTTP here, if that is slower): hls.js switches up while 0.7 x its estimate
+   * covers a rendition, so 1.8 (= 1 / 0.7 x 1.25) keeps the top rendition in reach with a quarter to spare.
+   * 0 switches the cap off.
    */
   deadline: {
     httpReserveMs: number
@@ -30,6 +35,7 @@ export interface DeliveryConfig {
     reserveFactor: number
     maxWaitMs: number
     defaultWaitMs: number
+    abrHeadroom: number
   }
   /**
    * Who fetches a new segment over HTTP for the others, as soon as it is listed (before any player asks):
@@ -72,7 +78,7 @@ export const DEFAULT_DELIVERY_CONFIG: DeliveryConfig = {
   uploadLimit: -1,
   keepSegments: 12,
   unlistedGraceMs: 12_000,
-  deadline: { httpReserveMs: 4000, minHttpReserveMs: 3000, reserveFactor: 4, maxWaitMs: 4000, defaultWaitMs: 1000 },
+  deadline: { httpReserveMs: 4000, minHttpReserveMs: 3000, reserveFactor: 4, maxWaitMs: 4000, defaultWaitMs: 1000, abrHeadroom: 1.8 },
   firstFetch: { policy: 'rank', fetchers: 3, fetchersPerSqrtViewer: 0.25, escalateAfterMs: 1000, escalateStepMs: 500, lotteryShare: 0.6 },
   notifyNeighbours: true,
   edgePollers: 2,
@@ -97,8 +103,10 @@ export function validateDeliveryConfig(config: DeliveryConfig): void {
     'a whole number of at least 1',
   )
   atLeast('unlistedGraceMs', config.unlistedGraceMs, 0)
-  for (const name of ['httpReserveMs', 'minHttpReserveMs', 'reserveFactor', 'maxWaitMs', 'defaultWaitMs'] as const)
+  for (const name of ['httpReserveMs', 'minHttpReserveMs', 'reserveFactor', 'maxWaitMs', 'defaultWaitMs', 'abrHeadroom'] as const)
     atLeast(`deadline.${name}`, config.deadline[name], 0)
+  const headroom = config.deadline.abrHeadroom
+  check(headroom === 0 || headroom >= 1, 'deadline.abrHeadroom', headroom, '0 (off) or a number of at least 1')
   const policies = ['rank', 'lottery', 'none']
   check(policies.includes(config.firstFetch.policy), 'firstFetch.policy', config.firstFetch.policy, `one of ${policies.join(', ')}`)
   atLeast('firstFetch.fetchers', config.firstFetch.fetchers, 0)

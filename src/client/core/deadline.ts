@@ -1,3 +1,4 @@
+import { abrWaitCapMs } from './abr-guard.js'
 import type { DeliveryConfig } from './config.js'
 import type { HttpEstimate } from './http-estimate.js'
 
@@ -18,15 +19,22 @@ export interface RequestDeadline {
   reserveMs: number
 }
 
-/** The deadline of a request with this buffer, for segments of about `segmentBytes` (see httpReserveMs). */
+/**
+ * The deadline of a request with this buffer, for segments of about `segmentBytes` (see httpReserveMs). With
+ * `abrTopBandwidth` (the player times the wait, and chooses from a ladder with this top BANDWIDTH), the wait is
+ * also capped so that the player's rendition choice is not lowered (abr-guard.ts).
+ */
 export function requestDeadline(
   bufferAheadMs: number | null,
   deadline: DeliveryConfig['deadline'],
   estimate: HttpEstimate | null,
   segmentBytes: number,
+  abrTopBandwidth: number | null = null,
 ): RequestDeadline {
   const reserveMs = httpReserveMs(deadline, estimate, segmentBytes)
-  return { waitMs: p2pWaitMs(bufferAheadMs, deadline, reserveMs), reserveMs }
+  const waitMs = p2pWaitMs(bufferAheadMs, deadline, reserveMs)
+  if (abrTopBandwidth === null || estimate === null) return { waitMs, reserveMs }
+  return { waitMs: Math.min(waitMs, abrWaitCapMs(segmentBytes, abrTopBandwidth, deadline.abrHeadroom, estimate)), reserveMs }
 }
 
 /** How long a segment request may wait for peers before HTTP must take over (ms). */

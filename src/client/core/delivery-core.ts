@@ -5,6 +5,7 @@ import { requestDeadline } from './deadline.js'
 import { EdgeWatch } from './edge-watch.js'
 import { planFirstFetch } from './fetch-order.js'
 import { HttpEstimate } from './http-estimate.js'
+import { Ladders } from './ladders.js'
 import type { Clock, HttpPort, Log, MeshPort, NeighbourInfo, PieceTransport, Random, Timer } from './ports.js'
 import { SegmentBook, type BookEntry } from './segment-book.js'
 import { StartPoints } from './start-points.js'
@@ -57,6 +58,8 @@ export class DeliveryCore {
     readonly config: DeliveryConfig,
     private readonly ports: CorePorts,
     readonly recorder: StatsRecorder = new StatsRecorder(true, ports.clock),
+    /** The rendition ladders of the player's master playlists (filled by the page client). */
+    readonly ladders: Ladders = new Ladders(),
   ) {
     this.book = new SegmentBook(config)
     this.startPoints = new StartPoints(config.unlistedGraceMs)
@@ -120,6 +123,7 @@ export class DeliveryCore {
       httpEstimate: this.httpEstimate,
       segmentBytesHint: this.lastSegmentBytes,
       callerFetches,
+      abrTopBandwidth: this.abrTopBandwidth(entry.playlistUrl, callerFetches),
     }
     serveRequest(entry.value.fetch, buffer, context, (result, error) => {
       entry.busy--
@@ -142,8 +146,21 @@ export class DeliveryCore {
    * How long the service worker waits for the answer to a request with this buffer before it fetches the
    * segment itself: the wait for peers (the reserve after it is the worker's own HTTP).
    */
-  answerWithinMs(bufferAheadMs: number | null): number {
-    return requestDeadline(this.bufferForPeers(bufferAheadMs), this.config.deadline, this.httpEstimate, this.lastSegmentBytes).waitMs
+  answerWithinMs(key: string, bufferAheadMs: number | null): number {
+    const entry = this.book.get(key)
+    const playlistUrl = entry?.playlistUrl ?? this.startPoints.playlistOf(key)
+    const bytes = entry?.value.fetch.shape?.length ?? this.lastSegmentBytes
+    const abrTopBandwidth = playlistUrl === null ? null : this.abrTopBandwidth(playlistUrl, true)
+    return requestDeadline(this.bufferForPeers(bufferAheadMs), this.config.deadline, this.httpEstimate, bytes, abrTopBandwidth).waitMs
+  }
+
+  /**
+   * The top BANDWIDTH of the ladder the player chooses this playlist from, when the player times the wait as
+   * network time (`callerFetches`: the service worker's response); null when the wait cannot lower its choice. The
+   * hls.js loader path reports plain-HTTP timing to hls.js instead (DeliveredSegment.httpEquivalent).
+   */
+  private abrTopBandwidth(playlistUrl: string, callerFetches: boolean): number | null {
+    return callerFetches ? this.ladders.topBandwidth(playlistUrl) : null
   }
 
   /**

@@ -33,6 +33,8 @@ export interface RequestContext {
    * on this page's busy main thread): the request then ends with HttpHandedOver instead of starting HTTP here.
    */
   callerFetches: boolean
+  /** The top BANDWIDTH of the ladder the player chooses this segment's rendition from, when it times the wait. */
+  abrTopBandwidth: number | null
 }
 
 /** The request's deadline (or, with nothing buffered, the request itself) handed HTTP to the caller. */
@@ -108,11 +110,12 @@ export function serveRequest(fetch: SegmentFetch, bufferAheadMs: number | null, 
 function scheduleHttp(
   fetch: SegmentFetch,
   bufferAheadMs: number | null,
-  { clock, config, random, httpEstimate, segmentBytesHint }: RequestContext,
+  { clock, config, random, httpEstimate, segmentBytesHint, abrTopBandwidth }: RequestContext,
   timers: Timer[],
   startHttp: (reason: RequestHttpReason) => void,
 ): void {
-  const { waitMs } = requestDeadline(bufferAheadMs, config.deadline, httpEstimate, fetch.shape?.length ?? segmentBytesHint)
+  const bytes = fetch.shape?.length ?? segmentBytesHint
+  const { waitMs } = requestDeadline(bufferAheadMs, config.deadline, httpEstimate, bytes, abrTopBandwidth)
   if (waitMs <= 0) return startHttp('immediate')
   timers.push(clock.setTimer(waitMs, () => startHttp('deadline')))
   if (config.firstFetch.policy === 'lottery' && config.firstFetch.lotteryShare > 0) {

@@ -43,6 +43,11 @@ export class StartPoints {
     return segments.filter((segment) => !passed.has(segment.magnet.infoHash))
   }
 
+  /** The playlist of a waiting listing that lists `key`, or null. */
+  playlistOf(key: string): string | null {
+    return this.find(key)?.playlistUrl ?? null
+  }
+
   /** Whether `key` is a segment of a listing still waiting for the player's first request. */
   knows(key: string): boolean {
     return this.find(key) !== null
