@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { p2pShare } from '../src/protocol/stats.js'
 import { OriginDigests, sampleSwarm } from './support/viewers.js'
 
 const STAGGER_MS = 4000
@@ -7,17 +8,24 @@ const STAGGER_MS = 4000
 const PLAYED_SECONDS = 20
 const PLAY_WITHIN_MS = 30_000
 
+/**
+ * The first viewer's upload cap: half the sample's bitrate (about 296 kB per 4 s segment). Everyone who joins
+ * after it first finds only this weak uploader; it must never hold their segments past their deadline.
+ */
+const WEAK_UPLOAD_BYTES_PER_S = 37_000
+
 // The issue's end-to-end scenario: the origin on the sample, viewers in separate Chromium contexts joining one
 // after another through the demo page. Three use the service worker, one has P2P switched off, one uses the
-// hls.js loader instead of the service worker.
+// hls.js loader instead of the service worker. The first uploads at half the stream's bitrate, the third not at
+// all: weak uploaders among normal ones.
 describe('viewers share segments over WebRTC', () => {
   const swarm = sampleSwarm()
   const { viewers } = swarm
   const originDigests = new OriginDigests(viewers)
 
-  it('every viewer plays without stalls, later viewers get bytes from peers, and the player gets the origin bytes', async () => {
+  it('every viewer plays without stalls, weak uploaders among them; later viewers get bytes from peers, and the player gets the origin bytes', async () => {
     const plan = [
-      { name: 'first', query: '' },
+      { name: 'first', query: '', config: { uploadLimit: WEAK_UPLOAD_BYTES_PER_S } },
       { name: 'second', query: '' },
       { name: 'p2p-off', query: '?p2p=0' },
       // Holds at most 3 segments (memory stays bounded) and uploads nothing; it still gets segments from peers.
@@ -51,6 +59,8 @@ describe('viewers share segments over WebRTC', () => {
       1,
     )
     const byName = (name: string) => report.find((entry) => entry.viewer.name === name)!
+    const shares = report.map(({ viewer, stats }) => `${viewer.name} ${Math.round(p2pShare(stats) * 100)} %`)
+    process.stdout.write(`# share from peers: ${shares.join(', ')}\n`)
 
     for (const { viewer, stats, playback } of report) {
       // Each viewer was given PLAY_WITHIN_MS from its start: the last one exactly that, earlier ones more.
@@ -69,6 +79,13 @@ describe('viewers share segments over WebRTC', () => {
     assert.ok(byName('third').stats.segmentsHeld <= 4, `the third viewer holds too many segments\n${describeAll}`)
     assert.ok(byName('first').stats.segmentsHeld <= 12, `the first viewer holds too many segments\n${describeAll}`)
     assert.equal(byName('third').stats.bytesUploaded, 0, `a viewer with upload off uploaded\n${describeAll}`)
+    const weak = byName('first')
+    const weakSeconds = (Date.now() - weak.viewer.openedAt) / 1000
+    // The cap holds over the run, give or take the throttle's burst (a piece or two).
+    assert.ok(
+      weak.stats.bytesUploaded <= WEAK_UPLOAD_BYTES_PER_S * weakSeconds * 1.2 + 64 * 1024,
+      `the weak viewer uploaded ${weak.stats.bytesUploaded} bytes in ${weakSeconds.toFixed(0)} s\n${describeAll}`,
+    )
     const loader = byName('loader')
     assert.equal(loader.path, 'loader', describeAll)
     assert.ok(loader.stats.bytesFromPeers > 0 && loader.stats.peers > 0, `the loader viewer did not share\n${describeAll}`)

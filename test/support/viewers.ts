@@ -6,7 +6,7 @@ import { after, afterEach, before } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ViewerStats } from '../../src/protocol/stats.js'
 import type { Origin } from '../../src/origin/origin.js'
-import { launchChromium } from './browser.js'
+import { launchChromium, TEST_VIEWPORT } from './browser.js'
 import { SELECTED_BITRATE_JS, type PlayedFragment } from './ladder.js'
 import { getBytes, startOrigin } from './origin.js'
 
@@ -91,7 +91,7 @@ const RECORDER = `${SELECTED_BITRATE_JS}
 `
 
 export async function openViewer(browser: Browser, pageUrl: string, options: ViewerOptions): Promise<Viewer> {
-  const context = options.context ?? (await browser.newContext())
+  const context = options.context ?? (await browser.newContext({ viewport: TEST_VIEWPORT }))
   const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (err) => problems.push(`${options.name} pageerror: ${err.message}`))

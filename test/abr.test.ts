@@ -4,10 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { playWithHlsJs } from '../support/browser.js'
-import { selection, startLiveLadder, TEST_LADDER, type Selection } from '../support/ladder.js'
-import { eventually, startOrigin } from '../support/origin.js'
-import { browserSuite, hasPlayedFor } from '../support/viewers.js'
+import { playWithHlsJs } from './support/browser.js'
+import { selection, startLiveLadder, TEST_LADDER, type Selection } from './support/ladder.js'
+import { eventually, startOrigin } from './support/origin.js'
+import { browserSuite, hasPlayedFor } from './support/viewers.js'
 
 const SEGMENT_SECONDS = 2
 const PLAY_SECONDS = 30
@@ -15,13 +15,11 @@ const PLAY_SECONDS = 30
 const RAMP_SECONDS = 6
 const LATER_VIEWERS_AFTER_MS = 4000
 
-// Outside `npm test` (run it with `npm run test:ladder`) because it fails today: on this ladder the service-worker
-// path's viewers selected 0.56x to 0.80x plain hls.js's mean bitrate in two runs on 2026-12-03 (the worker holds
-// the response while it waits for peers, and hls.js times that wait as network time), and P2P viewers of both
-// paths stalled where plain hls.js did not. The loader path selected 1.07x. Issue 9 stays open until this passes in the suite.
 // P2P must never cost quality: on a live ladder, the renditions that hls.js picks through live-torrent (both
 // paths) are those it picks playing the origin directly. A peer wait that hls.js took for a slow network would
-// show here as a lower mean bitrate.
+// show here as a lower mean bitrate. Before the ABR guard, the start point and the shorter acknowledgement
+// timeout (2026-12-03/04), the service-worker path selected 0.56-0.80x plain hls.js's mean bitrate here, and P2P
+// viewers of both paths stalled where plain hls.js did not.
 describe('a live 3-rendition ladder: P2P costs no quality', () => {
   const suite = browserSuite()
 
