@@ -24,6 +24,7 @@ import {
   LADDER_NOTES,
   ladderTable,
   modeTable,
+  startupTable,
   viewerTable,
   writeJson,
 } from './swarm/report.js'
@@ -86,7 +87,9 @@ async function main(): Promise<void> {
   await copyFile(svgPath, join(outDir, `${copyName}.svg`))
   if (args.writeResultsMd) await updateResultsMd(join(root, 'bench/RESULTS.md'), report)
 
-  console.log(`\n${modeTable(results)}\n\n${viewerTable(results)}\n`)
+  console.log(
+    `\n${modeTable(results)}\n\n${viewerTable(results)}\n\nStartup, median ms after navigation start:\n${startupTable(results)}\n`,
+  )
   if (args.ladder) console.log(`${ladderTable(results)}\n\n${LADDER_NOTES}\n`)
   for (const line of flagsText(results)) console.log(line)
   console.log(`\n${COLUMN_NOTES}\n`)

@@ -23,6 +23,8 @@ export interface BenchArgs {
   quietWait: number
   /** Keep the viewers' HTTP cache on (the default turns it off, see viewers.ts). */
   httpCache: boolean
+  /** Measure return visits: each viewer has been on the page once before (its service worker installed). */
+  returnVisit: boolean
   /** Update bench/RESULTS.md with this run's tables. */
   writeResultsMd: boolean
 }
@@ -97,6 +99,11 @@ export function parseArgs(argv: string[]): BenchArgs {
       120,
     )
     .option('--http-cache', "keep the viewers' HTTP cache on (fragments loaded again may then come from the cache)", false)
+    .option(
+      '--return-visit',
+      'measure return visits: each viewer opens the page once first (its service worker installs and takes control), closes it, and is measured on its next visit',
+      false,
+    )
     .option('--no-build', 'do not rebuild the browser bundles (dist/browser) first')
     .option('--out <dir>', 'folder for swarm.json and swarm.svg', 'bench/results')
     .option('--no-results-md', 'do not update bench/RESULTS.md')
@@ -115,6 +122,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     resultsMd: boolean
     quietWait: number
     httpCache: boolean
+    returnVisit: boolean
   }>()
   if (opts.ladder && opts.lowLatency) program.error('error: --ladder and --low-latency are two different sources: pick one')
   const modes = opts.mode ?? [...MODE_NAMES]
@@ -132,6 +140,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     out: opts.out,
     quietWait: opts.quietWait,
     httpCache: opts.httpCache,
+    returnVisit: opts.returnVisit,
     writeResultsMd: opts.resultsMd,
   }
 }

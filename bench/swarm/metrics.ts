@@ -7,7 +7,7 @@
 import { median, percentile } from '../stats.js'
 import { mediaBytes, type ServedBytes } from './origin.js'
 import type { ModeName } from './modes/index.js'
-import type { PageFinal, PageSnapshot } from './page.js'
+import type { PageFinal, PageSnapshot, StartupBreakdown } from './page.js'
 import type { BenchViewer } from './viewers.js'
 import { selection, type Selection } from '../../test/support/ladder.js'
 
@@ -29,6 +29,8 @@ export interface ViewerResult {
   startupSeconds: number | null
   /** Navigation start to hls.loadSource(), seconds (live-torrent waits for its worker first). */
   loadSourceSeconds: number | null
+  /** Where the startup went (page script, worker control, playlist, first segment, first frame), ms. */
+  startupBreakdown: StartupBreakdown | null
   stalls: number
   stallSeconds: number
   /** Median of hls.latency sampled every second after the first frame. */
@@ -100,6 +102,8 @@ export interface ModeResult {
   flagged: boolean
   startupMedianSeconds: number | null
   startupMaxSeconds: number | null
+  /** Per milestone of StartupBreakdown, the median over the viewers that reached it (ms). */
+  startupBreakdownMedians: Record<keyof StartupBreakdown, number | null>
   stallsTotal: number
   stallSecondsTotal: number
   latencyMedianSeconds: number | null
@@ -148,6 +152,25 @@ function renditionBytes(f: PageFinal | null, renditionOf: Map<string, string>): 
   return out
 }
 
+const MILESTONES: (keyof StartupBreakdown)[] = [
+  'pageScriptMs',
+  'hlsjsMs',
+  'workerControlMs',
+  'loadSourceMs',
+  'playlistMs',
+  'firstSegmentMs',
+  'firstFrameMs',
+]
+
+function breakdownMedians(breakdowns: (StartupBreakdown | null)[]): Record<keyof StartupBreakdown, number | null> {
+  const medians = {} as Record<keyof StartupBreakdown, number | null>
+  for (const milestone of MILESTONES) {
+    const values = breakdowns.map((b) => b?.[milestone]).filter((ms): ms is number => typeof ms === 'number')
+    medians[milestone] = values.length ? Math.round(median(values)) : null
+  }
+  return medians
+}
+
 export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>, renditionOf: Map<string, string>): ViewerResult {
   const f: PageFinal | null = viewer.final
   const s: PageSnapshot | null = f ?? viewer.last
@@ -165,6 +188,7 @@ export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>
     path: s?.path ?? null,
     startupSeconds: played ? round(s!.startupMs! / 1000, 2) : null,
     loadSourceSeconds: s?.loadSourceAtMs != null ? round(s.loadSourceAtMs / 1000, 2) : null,
+    startupBreakdown: f?.startupBreakdown ?? null,
     stalls: s?.stalls ?? 0,
     stallSeconds: round((s?.stallMs ?? 0) / 1000, 2),
     latencySeconds: f && f.latencies.length ? round(median(f.latencies), 2) : null,
@@ -246,6 +270,7 @@ export function modeResult(input: ModeInputs): ModeResult {
     flagged: disagreement === null || disagreement > DISAGREEMENT_LIMIT,
     startupMedianSeconds: startups.length ? round(median(startups), 2) : null,
     startupMaxSeconds: startups.length ? round(Math.max(...startups), 2) : null,
+    startupBreakdownMedians: breakdownMedians(ok.map((v) => v.startupBreakdown)),
     stallsTotal: sum((v) => v.stalls),
     stallSecondsTotal: round(
       sum((v) => v.stallSeconds),

@@ -31,6 +31,28 @@ export const RECORDER_JS = `
     lt: null, p2pml: null, playedFrags: [], renditionBytes: {}, peerBytesByHash: {},
   };
   const now = () => performance.now();
+  // When a service worker took control of the page (0: it did at navigation, a return visit).
+  s.controlledAt = null;
+  if ('serviceWorker' in navigator) {
+    if (navigator.serviceWorker.controller) s.controlledAt = 0;
+    navigator.serviceWorker.addEventListener('controllerchange', () => { if (s.controlledAt === null) s.controlledAt = now(); });
+  }
+  // Where the startup went, ms after navigation start: the first response of each kind to arrive (resource
+  // timing's responseEnd, which covers requests the worker answered too), and the page's own milestones.
+  function startupBreakdown() {
+    const entries = performance.getEntriesByType('resource');
+    const firstEnd = (pattern) => {
+      const ends = entries.filter((e) => pattern.test(new URL(e.name).pathname)).map((e) => e.responseEnd);
+      return ends.length ? Math.round(Math.min(...ends)) : null;
+    };
+    return {
+      pageScriptMs: firstEnd(/live-torrent(-hlsjs)?\.m?js$/), hlsjsMs: firstEnd(/hls(\.min)?\.js$/),
+      workerControlMs: s.controlledAt === null ? null : Math.round(s.controlledAt),
+      loadSourceMs: s.loadSourceAt === null ? null : Math.round(s.loadSourceAt),
+      playlistMs: firstEnd(/\.m3u8?$/i), firstSegmentMs: firstEnd(/\.(ts|m4s|mp4|m4a|aac)$/i),
+      firstFrameMs: s.firstFrameAt === null ? null : Math.round(s.firstFrameAt),
+    };
+  }
   const note = (msg) => { if (s.errors.length < 20) s.errors.push(String(msg).slice(0, 1200)); };
   window.addEventListener('error', (e) => note('error: ' + e.message));
   window.addEventListener('unhandledrejection', (e) => note('unhandledrejection: ' + (e.reason && e.reason.message || e.reason)));
@@ -189,6 +211,7 @@ export const RECORDER_JS = `
       ...snapshot(),
       latencies: s.latencies, segs: s.segs, errors: s.errors,
       played: s.playedFrags, renditionBytes: s.renditionBytes, peerBytesByHash: s.peerBytesByHash,
+      startupBreakdown: startupBreakdown(),
       liveSyncDurationCount: s.hls ? s.hls.config.liveSyncDurationCount : null,
       maxBufferLength: s.hls ? s.hls.config.maxBufferLength : null,
     }),
@@ -270,7 +293,23 @@ export interface PageSegment {
   waitedMs: number | null
 }
 
+/** Where a viewer's startup went: ms after navigation start (null: did not happen, or no such request). */
+export interface StartupBreakdown {
+  /** The live-torrent page script arrived (live-torrent modes). */
+  pageScriptMs: number | null
+  hlsjsMs: number | null
+  /** A service worker took control (0: at navigation, a return visit). */
+  workerControlMs: number | null
+  /** hls.loadSource() was called. */
+  loadSourceMs: number | null
+  /** The first playlist, then the first media segment, arrived. */
+  playlistMs: number | null
+  firstSegmentMs: number | null
+  firstFrameMs: number | null
+}
+
 export interface PageFinal extends PageSnapshot {
+  startupBreakdown: StartupBreakdown
   latencies: number[]
   segs: PageSegment[]
   errors: string[]

@@ -127,6 +127,26 @@ export function ladderTable(modes: ModeResult[]): string {
   return table(header, rows)
 }
 
+/** Where the startup went, per mode: medians over the viewers of each milestone, ms after navigation start. */
+export function startupTable(modes: ModeResult[]): string {
+  const header = ['mode', 'page script', 'hls.js', 'worker in control', 'loadSource', 'first playlist', 'first segment', 'first frame']
+  const ms = (value: number | null) => (value === null ? '-' : String(value))
+  const rows = modes.map((m) => {
+    const b = m.startupBreakdownMedians
+    return [
+      m.mode,
+      ms(b.pageScriptMs),
+      ms(b.hlsjsMs),
+      ms(b.workerControlMs),
+      ms(b.loadSourceMs),
+      ms(b.playlistMs),
+      ms(b.firstSegmentMs),
+      ms(b.firstFrameMs),
+    ]
+  })
+  return table(header, rows)
+}
+
 export const LADDER_NOTES = `Ladder columns: **selected kbit/s** the time-weighted mean of the declared bitrates (BANDWIDTH) of the levels whose fragments each player played (hls.js FRAG_CHANGED), averaged over the viewers that played; **vs http** the ratio to plain hls.js in the same run; **at top rendition** the share of played time on the highest level; **switches** level changes between consecutive played fragments, all viewers; **P2P share per rendition** bytes from peers (live-torrent's verified peer bytes, filed under the rendition whose playlist listed the segment) over the bytes the players were handed for that rendition.`
 
 export const COLUMN_NOTES = `Columns:

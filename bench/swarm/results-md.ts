@@ -5,12 +5,13 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { SIM_BLOCK } from '../sim/results-md.js'
-import { COLUMN_NOTES, flagsText, LADDER_NOTES, ladderTable, modeTable, viewerTable, type RunReport } from './report.js'
+import { COLUMN_NOTES, flagsText, LADDER_NOTES, ladderTable, modeTable, startupTable, viewerTable, type RunReport } from './report.js'
 import { DEFAULT_SEGMENT_SECONDS } from './stream.js'
 
 const NOTES_MARK = '<!-- notes -->'
 /** `viewers=6` for the default segment length (the key older files have), `viewers=6,segment=2` otherwise. */
-const blockKey = ({ viewers, segmentSeconds, lowLatency, ladder }: RunReport['args']): string => {
+const blockKey = ({ viewers, segmentSeconds, lowLatency, ladder, returnVisit }: RunReport['args']): string => {
+  if (returnVisit) return `viewers=${viewers},return`
   if (lowLatency) return `viewers=${viewers},ll`
   if (ladder) return `viewers=${viewers},ladder`
   return segmentSeconds === DEFAULT_SEGMENT_SECONDS ? `viewers=${viewers}` : `viewers=${viewers},segment=${segmentSeconds}`
@@ -23,7 +24,7 @@ function section(report: RunReport): string {
   const flags = flagsText(report.modes)
   return [
     blockStart(blockKey(args)),
-    `## ${args.viewers} viewers, ${args.lowLatency ? 'LL-HLS, hls.js lowLatencyMode' : `${args.segmentSeconds} s segments`}${args.ladder ? ', 3-rendition ladder' : ''}, ${args.duration} s per mode`,
+    `## ${args.viewers} viewers, ${args.lowLatency ? 'LL-HLS, hls.js lowLatencyMode' : `${args.segmentSeconds} s segments`}${args.ladder ? ', 3-rendition ladder' : ''}${args.returnVisit ? ', return visits' : ''}, ${args.duration} s per mode`,
     '',
     `- Command: \`${report.command}\``,
     `- Date: ${report.date}`,
@@ -37,6 +38,10 @@ function section(report: RunReport): string {
     modeTable(report.modes),
     '',
     viewerTable(report.modes),
+    '',
+    'Startup, median ms after navigation start:',
+    '',
+    startupTable(report.modes),
     '',
     ...(args.ladder ? [ladderTable(report.modes), '', LADDER_NOTES, ''] : []),
     flags.length

@@ -73,7 +73,7 @@ export async function runMode(mode: Mode, ctx: RunContext): Promise<ModeResult> 
     const end = t0 + args.duration * 1000
     const opens = viewers.map(async (viewer) => {
       await sleep(t0 + viewer.index * args.stagger - Date.now())
-      await viewer.open(browser, pageUrl, args.httpCache)
+      await viewer.open(browser, pageUrl, args.httpCache, args.returnVisit)
     })
     const timeline: TimelinePoint[] = []
     let lastProgress = 0
