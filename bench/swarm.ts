@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { copyFile, mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from './swarm/args.js'
 import { writeChart } from './swarm/chart.js'
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   if (!results.length) throw new Error('no mode ran')
 
   const report = buildReport(command, args, stream.description, results, git)
-  const outDir = join(root, args.out)
+  const outDir = resolve(root, args.out)
   await mkdir(outDir, { recursive: true })
   const jsonPath = join(outDir, 'swarm.json')
   const svgPath = join(outDir, 'swarm.svg')
