@@ -139,7 +139,8 @@ export class Mesh implements MeshPort {
    * swarm (as the tracker last counted it, this one included) this viewer is not connected to yet. Why: every
    * offer is an RTCPeerConnection that gathers candidates and lives until its 50 s timeout, and the tracker hands
    * it to a viewer that also sets up a connection to answer it. In a swarm where everyone is already connected,
-   * those were 8 pointless connections per viewer every 10 s, on the main thread that also serves the player.
+   * those were 5 pointless connections per viewer every 10 s (bittorrent-tracker 11's client sends at most 5
+   * offers per announce), on the main thread that also serves the player.
    */
   private numwant(trackerUrl: string): number {
     const others = (this.audienceSizes.get(trackerUrl) ?? Infinity) - 1
