@@ -64,14 +64,6 @@ export class PageClient {
     return this.core?.answerWithinMs(key, bufferAheadMs) ?? requestDeadline(bufferAheadMs, this.config.deadline, null, 0).waitMs
   }
 
-  /**
-   * Whether a segment request with this buffer may wait for peers at all now: false before P2P started, without
-   * neighbours, and while the buffer is within the HTTP reserve (startup, a slow moment).
-   */
-  waitsForPeers(bufferAheadMs: number | null): boolean {
-    return this.config.p2p && this.core !== null && this.core.waitsForPeers(bufferAheadMs)
-  }
-
   /** The player loaded a master playlist: its rendition ladder, for the ABR guard of the worker path. */
   master(playlistUrl: string, text: string): void {
     this.ladders.add(readVariants(text, playlistUrl))

@@ -29,26 +29,17 @@ export async function startServiceWorker(scriptUrl: string, timeoutMs: number): 
 
 /** How often a tab repeats its hello to the worker (ms): a restarted worker knows it again within this. */
 const HELLO_INTERVAL_MS = 2000
-/** How often the tab checks whether a request may wait for peers now (HelloMessage.waitsForPeers), ms. */
-const WAIT_CHECK_MS = 250
 
 /**
  * The page side of the worker protocol: says hello (this tab is a viewer), joins swarms of the segments the
  * worker saw in playlists, and answers its segment requests with the page client.
  */
 export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => number | null): void {
-  let waitsForPeers = client.waitsForPeers(bufferAheadMs())
   const hello = () => {
-    const message: HelloMessage = { lt: 'hello', p2p: client.p2p, waitsForPeers }
+    const message: HelloMessage = { lt: 'hello', p2p: client.p2p }
     navigator.serviceWorker.controller?.postMessage(message)
   }
   hello()
-  setInterval(() => {
-    const now = client.waitsForPeers(bufferAheadMs())
-    if (now === waitsForPeers) return
-    waitsForPeers = now
-    hello()
-  }, WAIT_CHECK_MS)
   // A new worker version takes over without a reload; it must learn that this tab is a viewer.
   navigator.serviceWorker.addEventListener('controllerchange', hello)
   // The browser may stop an idle worker at any time and start it afresh for the next fetch, with its list of

@@ -38,7 +38,7 @@ self.addEventListener('message', (event) => {
   const message = event.data as PageToSwMessage
   const source = event.source
   if (!isLiveTorrentMessage(message) || !(source instanceof Client)) return
-  if (message.lt === 'hello') viewers.hello(source.id, message.p2p === true, message.waitsForPeers !== false)
+  if (message.lt === 'hello') viewers.hello(source.id, message.p2p)
   event.waitUntil(pruneViewers())
 })
 
@@ -56,7 +56,7 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     self.clients
       .get(event.clientId)
-      .then((client) => (viewer.p2p && viewer.waitsForPeers ? answerSegment(client, key, request) : fetchOverHttp(client, key, request))),
+      .then((client) => (viewer.p2p ? answerSegment(client, key, request) : fetchOverHttp(client, key, request))),
   )
 })
 

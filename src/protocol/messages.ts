@@ -6,19 +6,10 @@ import type { AnnouncedSegment } from './playlist-magnets.js'
  * page has WebRTC. All carry `lt` so that other messages on the same channel are ignored.
  */
 
-/**
- * Page -> SW (navigator.serviceWorker.controller.postMessage): this tab is a viewer, with P2P on or off. Repeated
- * every few seconds, and at once when `waitsForPeers` changes.
- */
+/** Page -> SW (navigator.serviceWorker.controller.postMessage): this tab is a viewer, with P2P on or off. */
 export interface HelloMessage {
   lt: 'hello'
   p2p: boolean
-  /**
-   * Whether a segment request now may wait for peers (the player's buffer is above the HTTP reserve, and the page
-   * has neighbours). While false, the worker fetches segments over HTTP at once, without the round trip through
-   * the page's main thread, whose answer would only be "fetch it yourself". Absent: true (ask the page).
-   */
-  waitsForPeers?: boolean
 }
 
 /** SW -> page: a playlist the player loaded lists these segments (join their swarms now). */

@@ -7,8 +7,6 @@ const MAX_SEGMENTS_PER_VIEWER = 2000
 /** What the worker knows of one tab (a window client) that runs the page client. */
 export interface Viewer {
   p2p: boolean
-  /** Whether its page may let a segment request wait for peers now (HelloMessage.waitsForPeers). */
-  waitsForPeers: boolean
   /** Segment keys its playlists listed, oldest first. */
   segments: Set<string>
 }
@@ -20,10 +18,10 @@ export interface Viewer {
 export class Viewers {
   private readonly byClient = new Map<string, Viewer>()
 
-  hello(clientId: string, p2p: boolean, waitsForPeers: boolean): void {
+  hello(clientId: string, p2p: boolean): void {
     const viewer = this.byClient.get(clientId)
-    if (viewer) Object.assign(viewer, { p2p, waitsForPeers })
-    else this.byClient.set(clientId, { p2p, waitsForPeers, segments: new Set() })
+    if (viewer) viewer.p2p = p2p
+    else this.byClient.set(clientId, { p2p, segments: new Set() })
   }
 
   get(clientId: string): Viewer | undefined {

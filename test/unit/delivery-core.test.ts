@@ -139,15 +139,6 @@ describe('delivery core: the deadline', () => {
     assert.equal(core.answerWithinMs(segment(1).url, 10_000), 0, 'no neighbour: no wait for peers, as in the request itself')
   })
 
-  it("tells the worker ahead when no request would wait (it then skips the round trip through the page's main thread)", () => {
-    const { core, mesh } = rig()
-    mesh.neighbours = ['n1']
-    assert.equal(core.waitsForPeers(7000), true)
-    assert.equal(core.waitsForPeers(4000), false, 'within the 4 s reserve (startup, a slow moment)')
-    mesh.neighbours = []
-    assert.equal(core.waitsForPeers(60_000), false, 'no neighbour')
-  })
-
   it('on the worker path, hands HTTP to the worker at the deadline instead of fetching on the page', () => {
     const { core, clock, http, transport, mesh } = rig()
     mesh.neighbours = ['n1']

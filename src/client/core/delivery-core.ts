@@ -154,12 +154,6 @@ export class DeliveryCore {
     return requestDeadline(this.bufferForPeers(bufferAheadMs), this.config.deadline, this.httpEstimate, bytes, abrTopBandwidth).waitMs
   }
 
-  /** Whether any request with this buffer would wait for peers now (else it goes to HTTP at once). */
-  waitsForPeers(bufferAheadMs: number | null): boolean {
-    const buffer = this.bufferForPeers(bufferAheadMs)
-    return requestDeadline(buffer, this.config.deadline, this.httpEstimate, this.lastSegmentBytes).waitMs > 0
-  }
-
   /**
    * The top BANDWIDTH of the ladder the player chooses this playlist from, when the player times the wait as
    * network time (`callerFetches`: the service worker's response); null when the wait cannot lower its choice. The
