@@ -60,7 +60,7 @@ function tryParseMagnet(uri: string): SegmentMagnet | null {
 }
 
 /** A segment URL the page and the worker may fetch: http(s) only (a playlist could name javascript: or data:). */
-function tryResolve(uri: string, base: string): string | null {
+export function tryResolve(uri: string, base: string): string | null {
   try {
     const url = new URL(uri, base)
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null

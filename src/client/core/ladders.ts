@@ -12,6 +12,10 @@ const MAX_PLAYLISTS = 512
  * playlist belongs to is what the ABR guard (abr-guard.ts) keeps the player's throughput estimate above.
  */
 export class Ladders {
+  /**
+   * Oldest first, bounded by MAX_PLAYLISTS. A Map by hand rather than lru-cache: lru-cache added 19 kB to the page
+   * script, which every viewer parses before its player starts (startup is measured against plain hls.js).
+   */
   private readonly topByPlaylist = new Map<string, number>()
 
   /** A master playlist's variants. A ladder of one rendition leaves the player nothing to choose: it is ignored. */
