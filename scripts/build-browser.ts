@@ -1,6 +1,7 @@
 /**
  * Builds the browser bundles from the TypeScript sources with esbuild into dist/browser:
  *   live-torrent.js     the page script (page client, service-worker bridge, hls.js loader), for any site
+ *   live-torrent-p2p.js WebTorrent and the neighbour mesh, which the page script loads once its player plays
  *   live-torrent-sw.js  the service worker, served from the site root
  *   player.js           the demo player page's script (hls.js + chart), with index.html beside it
  *   dashboard.js        the operator's audience dashboard (/dashboard), with dashboard.html beside it
@@ -37,6 +38,7 @@ const common: BuildOptions = {
 
 const bundles: BuildOptions[] = [
   { ...common, entryPoints: { 'live-torrent': `${root}src/entries/page-script.ts` } },
+  { ...common, entryPoints: { 'live-torrent-p2p': `${root}src/entries/p2p-stack.ts` } },
   { ...common, entryPoints: { 'live-torrent-sw': `${root}src/entries/service-worker.ts` } },
   { ...common, entryPoints: { player: `${root}src/player/main.ts` } },
   { ...common, entryPoints: { dashboard: `${root}src/dashboard/main.ts` } },

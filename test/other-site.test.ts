@@ -90,6 +90,7 @@ describe('another site hosts the page script and the service worker', () => {
     siteDir = await mkdtemp(join(tmpdir(), 'lt-other-site-'))
     // What a site owner copies to their web root.
     await copyFile(join(BUNDLES, 'live-torrent.js'), join(siteDir, 'live-torrent.js'))
+    await copyFile(join(BUNDLES, 'live-torrent-p2p.js'), join(siteDir, 'live-torrent-p2p.js'))
     await copyFile(join(BUNDLES, 'live-torrent-sw.js'), join(siteDir, 'live-torrent-sw.js'))
     await copyFile(createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js'), join(siteDir, 'hls.min.js'))
     await writeFile(join(siteDir, 'index.html'), sitePage(origin.playlistUrl))

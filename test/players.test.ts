@@ -11,9 +11,10 @@ import { browserSuite, hasPlayedFor } from './support/viewers.js'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const PLAYERS = ['hls.js', 'video.js', 'shaka'] as const
-/** What a site owner copies next to their page: the two live-torrent files and each player's own build. */
+/** What a site owner copies next to their page: the three live-torrent files and each player's own build. */
 const SITE_FILES: Record<string, string> = {
   'live-torrent.js': join(ROOT, 'dist/browser/live-torrent.js'),
+  'live-torrent-p2p.js': join(ROOT, 'dist/browser/live-torrent-p2p.js'),
   'live-torrent-sw.js': join(ROOT, 'dist/browser/live-torrent-sw.js'),
   'hls.min.js': 'hls.js/dist/hls.min.js',
   'video.min.js': 'video.js/dist/video.min.js',

@@ -47,6 +47,7 @@ export async function startSite(recorderJs: string): Promise<BenchSite> {
   const js = 'text/javascript; charset=utf-8'
   files.set('/hls.min.js', { type: js, body: await readFile(require.resolve('hls.js/dist/hls.min.js')) })
   files.set('/live-torrent.js', { type: js, body: await readFile(`${BUNDLES}live-torrent.js`) })
+  files.set('/live-torrent-p2p.js', { type: js, body: await readFile(`${BUNDLES}live-torrent-p2p.js`) })
   files.set('/live-torrent-sw.js', { type: js, body: await readFile(`${BUNDLES}live-torrent-sw.js`) })
   files.set('/p2pml.js', { type: js, body: await bundleP2pml() })
   files.set('/bench-recorder.js', { type: js, body: recorderJs })

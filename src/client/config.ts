@@ -18,6 +18,14 @@ export interface ClientConfig extends DeliveryConfig {
   serviceWorkerUrl: string
   /** How long to wait for the service worker to take control of a fresh page before using the loader (ms). */
   serviceWorkerTimeoutMs: number
+  /**
+   * When P2P starts: as soon as a video on the page first plays, or this long after the page script ran if none
+   * has (ms). Until then every segment is plain HTTP, and the P2P bundle (WebTorrent, about 290 kB) is not even
+   * loaded, so that the player starts as fast as without P2P.
+   */
+  p2pStartMs: number
+  /** URL of the P2P bundle; null: live-torrent-p2p.js next to the page script. */
+  p2pScriptUrl: string | null
   /** Neighbours (WebRTC connections to other viewers) at most. */
   maxNeighbours: number
   /**
@@ -53,6 +61,8 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   path: 'auto',
   serviceWorkerUrl: '/live-torrent-sw.js',
   serviceWorkerTimeoutMs: 3000,
+  p2pStartMs: 5000,
+  p2pScriptUrl: null,
   maxNeighbours: 12,
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
   iceTransportPolicy: 'all',
@@ -96,6 +106,12 @@ function validateClientConfig(config: ClientConfig): void {
   check(['auto', 'service-worker', 'loader'].includes(config.path), 'path', '"auto", "service-worker" or "loader"')
   check(typeof config.serviceWorkerUrl === 'string' && config.serviceWorkerUrl.length > 0, 'serviceWorkerUrl', 'a URL')
   check(Number.isFinite(config.serviceWorkerTimeoutMs) && config.serviceWorkerTimeoutMs >= 0, 'serviceWorkerTimeoutMs', 'a number of ms')
+  check(Number.isFinite(config.p2pStartMs) && config.p2pStartMs >= 0, 'p2pStartMs', 'a number of ms')
+  check(
+    config.p2pScriptUrl === null || (typeof config.p2pScriptUrl === 'string' && config.p2pScriptUrl.length > 0),
+    'p2pScriptUrl',
+    'null or a URL',
+  )
   check(Number.isInteger(config.maxNeighbours) && config.maxNeighbours >= 1, 'maxNeighbours', 'a whole number of at least 1')
   check(Array.isArray(config.iceServers), 'iceServers', 'an array of RTCIceServer')
   check(config.iceTransportPolicy === 'all' || config.iceTransportPolicy === 'relay', 'iceTransportPolicy', '"all" or "relay"')

@@ -7,6 +7,7 @@ export class MediaWatch {
   private readonly elements = new Set<HTMLMediaElement>()
   private readonly observer: MutationObserver
   private firstFrameAt: number | null = null
+  private readonly firstFrameListeners: Array<() => void> = []
   private stalledMs = 0
 
   constructor(private readonly onStall: (element: HTMLMediaElement) => void) {
@@ -49,7 +50,10 @@ export class MediaWatch {
     }
     element.addEventListener('playing', () => {
       playedFirstFrame = true
-      this.firstFrameAt ??= performance.now()
+      if (this.firstFrameAt === null) {
+        this.firstFrameAt = performance.now()
+        for (const listener of this.firstFrameListeners.splice(0)) listener()
+      }
       endStall()
     })
     element.addEventListener('emptied', () => {
@@ -61,6 +65,12 @@ export class MediaWatch {
       stalledAt ??= performance.now()
       this.onStall(element)
     })
+  }
+
+  /** Calls `listener` when any element first plays (at once if one has). */
+  onFirstFrame(listener: () => void): void {
+    if (this.firstFrameAt !== null) listener()
+    else this.firstFrameListeners.push(listener)
   }
 
   /** Page load (time origin) to the first frame of any element (ms), null before it. */

@@ -40,6 +40,8 @@ export function bridgeServiceWorker(client: PageClient, bufferAheadMs: () => num
     navigator.serviceWorker.controller?.postMessage(message)
   }
   hello()
+  // Until P2P has started the hello says p2p: false, and the worker fetches the tab's segments itself.
+  client.onP2PStarted(hello)
   // A new worker version takes over without a reload; it must learn that this tab is a viewer.
   navigator.serviceWorker.addEventListener('controllerchange', hello)
   // The browser may stop an idle worker at any time and start it afresh for the next fetch, with its list of

@@ -1,8 +1,7 @@
-// First: WebTorrent's hashing library reads WebCrypto when it loads.
-import '../client/sha1-fallback.js'
 import type { HlsConfig, Loader, LoaderContext } from 'hls.js'
 import { createLoaders } from '../hlsjs/loader.js'
 import { configFromQuery, resolveClientConfig, type ClientConfig, type ClientConfigOverrides } from '../client/config.js'
+import { scriptStackLoader } from '../client/adapters/p2p-script.js'
 import { MediaWatch } from '../client/media-watch.js'
 import { PageClient } from '../client/page-client.js'
 import type { DeliveryPath, HlsLike, LiveTorrentPageApi } from '../client/page-api.js'
@@ -13,7 +12,12 @@ import { startReporting } from '../client/report/page-report.js'
  * The page script (dist/browser/live-torrent.js): include it on any page with a video player and it makes the
  * page a viewer. It registers the service worker (which serves the player's segment requests), runs the page
  * client, and publishes `window.liveTorrent`. Configure it with `window.liveTorrentConfig` before it loads.
+ * P2P itself (live-torrent-p2p.js, src/entries/p2p-stack.ts) is loaded once the player has started.
  */
+declare const LIVE_TORRENT_VERSION: string
+
+/** Read while this script runs: the P2P bundle is served next to it. */
+const PAGE_SCRIPT_URL = document.currentScript instanceof HTMLScriptElement ? document.currentScript.src : location.href
 
 const P2P_STORAGE_KEY = 'live-torrent:p2p'
 
@@ -42,10 +46,21 @@ async function choosePath(config: ClientConfig, client: PageClient, media: Media
   return config.p2p ? 'loader' : 'http'
 }
 
+/** P2P starts once the player is playing (or after `p2pStartMs` without a first frame): startup stays plain HTTP. */
+function startP2PAfterFirstFrame(client: PageClient, media: MediaWatch, p2pStartMs: number): void {
+  const timer = setTimeout(() => client.startP2P(), p2pStartMs)
+  media.onFirstFrame(() => {
+    clearTimeout(timer)
+    client.startP2P()
+  })
+}
+
 function start(): LiveTorrentPageApi {
   const config = resolveClientConfig(window.liveTorrentConfig, storedChoice(), configFromQuery(location.search))
-  const client = new PageClient(config)
+  const stackUrl = config.p2pScriptUrl ?? new URL('live-torrent-p2p.js', PAGE_SCRIPT_URL).href
+  const client = new PageClient(config, scriptStackLoader(stackUrl, LIVE_TORRENT_VERSION))
   const media = new MediaWatch(() => client.recorder.stall())
+  startP2PAfterFirstFrame(client, media, config.p2pStartMs)
   let path: DeliveryPath | null = null
   const ready = choosePath(config, client, media)
     .catch((err: unknown) => {

@@ -9,6 +9,7 @@ import type { AnnouncedSegment } from './playlist-magnets.js'
 /** Page -> SW (navigator.serviceWorker.controller.postMessage): this tab is a viewer, with P2P on or off. */
 export interface HelloMessage {
   lt: 'hello'
+  /** False also while P2P has not started yet: the worker then fetches the tab's segments itself. */
   p2p: boolean
 }
 

@@ -17,6 +17,7 @@ const ASSETS: Record<string, { file: string; contentType: string; headers?: Reco
   'dashboard.js': { file: 'dashboard.js', contentType: 'text/javascript; charset=utf-8' },
   'player.js': { file: 'player.js', contentType: 'text/javascript; charset=utf-8' },
   'live-torrent.js': { file: 'live-torrent.js', contentType: 'text/javascript; charset=utf-8' },
+  'live-torrent-p2p.js': { file: 'live-torrent-p2p.js', contentType: 'text/javascript; charset=utf-8' },
   'live-torrent-sw.js': {
     file: 'live-torrent-sw.js',
     contentType: 'text/javascript; charset=utf-8',
@@ -29,6 +30,7 @@ export const PLAYER_SITE_FILES: ReadonlyArray<[string, string]> = [
   ['', 'index.html'],
   ['player.js', 'player.js'],
   ['live-torrent.js', 'live-torrent.js'],
+  ['live-torrent-p2p.js', 'live-torrent-p2p.js'],
   ['live-torrent-sw.js', 'live-torrent-sw.js'],
 ]
 
