@@ -379,8 +379,8 @@ describe('origin HTTP (built-in sample)', () => {
       assert.match(text, /<script src="\/player\.js"><\/script>/)
     })
 
-    it('serves the page script, the player and the service worker, the worker with its scope widened to the root', async () => {
-      for (const path of ['live-torrent.js', 'player.js', 'live-torrent-sw.js']) {
+    it('serves the page script, its P2P part, the player and the service worker, the worker with its scope widened to the root', async () => {
+      for (const path of ['live-torrent.js', 'live-torrent-p2p.js', 'player.js', 'live-torrent-sw.js']) {
         const { status, text, headers } = await getText(new URL(path, origin.url).href)
         assert.equal(status, 200, path)
         assert.match(headers.get('content-type') ?? '', /^text\/javascript/, path)

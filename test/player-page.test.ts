@@ -30,10 +30,12 @@ describe('the player page', () => {
     assert.match((await second.page.textContent('[data-stat="p2p-share"]')) ?? '', /^\d+(\.\d+)? ?%$/)
   })
 
-  it('on a first visit, plays at once over HTTP while the worker installs, and the worker takes over mid-stream', async () => {
+  it('on a first visit, plays at once over HTTP while the worker installs and before the P2P code loads, and the worker takes over mid-stream', async () => {
     // The order in which the player starts and the page client's path settles, caught as the page script sets
     // window.liveTorrent (so that nothing of it is missed).
+    // p2pStartMs: on a slow machine the first frame may take longer than the default 5 s; only it starts P2P here.
     const order = `(() => {
+      window.liveTorrentConfig = { p2pStartMs: 120000 };
       const order = window.__order = [];
       document.addEventListener('live-torrent:player', () => order.push('player'));
       let api;
@@ -62,6 +64,22 @@ describe('the player page', () => {
     assert.deepEqual(events, ['player'], 'the first frame came before the worker was even installed')
     const stats = await viewer.stats()
     assert.ok(stats.segmentsFromHttp >= 1, `the page client counts what hls.js loaded without the worker: ${JSON.stringify(stats)}`)
+    // The P2P part of the page script (WebTorrent) is requested only once the player shows its first frame.
+    const p2pScriptAt = await eventually(
+      () =>
+        viewer.page.evaluate(() => {
+          const entry = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === '/live-torrent-p2p.js')
+          return entry ? performance.timeOrigin + entry.startTime : undefined
+        }),
+      20_000,
+      'the P2P script requested',
+    )
+    const { firstFrameAt } = await viewer.playback()
+    // 2 ms: Date.now() (the first frame's time) is whole milliseconds, the resource timing is not.
+    assert.ok(
+      p2pScriptAt >= firstFrameAt! - 2,
+      `the P2P script was requested ${Math.round(firstFrameAt! - p2pScriptAt)} ms before the first frame`,
+    )
     const first = (await segmentRequests())[0]
     assert.equal(first?.throughWorker, false, `the first segment came before the worker controlled the page: ${JSON.stringify(first)}`)
     await eventually(

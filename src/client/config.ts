@@ -20,7 +20,7 @@ export interface ClientConfig extends DeliveryConfig {
   serviceWorkerTimeoutMs: number
   /**
    * When P2P starts: as soon as a video on the page first plays, or this long after the page script ran if none
-   * has (ms). Until then every segment is plain HTTP, and the P2P bundle (WebTorrent, about 290 kB) is not even
+   * has (ms). Until then every segment is plain HTTP, and the P2P bundle (WebTorrent, 328 kB minified) is not even
    * loaded, so that the player starts as fast as without P2P.
    */
   p2pStartMs: number

@@ -8,17 +8,9 @@ import { Ladders } from './core/ladders.js'
 import type { Log } from './core/ports.js'
 import type { DeliveredSegment } from './core/segment-request.js'
 import { StatsRecorder } from './core/stats.js'
+import { BeforeP2P } from './before-p2p.js'
 import type { P2PStack, P2PStackLoader, StartP2PStack } from './stack-port.js'
 import { readVariants } from './variants.js'
-
-/** Segments fetched over HTTP before P2P started, kept to seed once it has (a player's startup needs a few). */
-const MAX_EARLY_SEGMENTS = 8
-
-interface EarlySegment {
-  key: string
-  body: Uint8Array<ArrayBuffer>
-  waitedMs: number
-}
 
 /**
  * The page's P2P side, one per page: the delivery core over its browser ports (WebTorrent swarms on the neighbour
@@ -26,7 +18,8 @@ interface EarlySegment {
  * (announce) and asks for them (deliver); it answers with verified bytes from peers, or with HTTP once the
  * deadline passes, and seeds them. P2P starts with `startP2P`, on the first playlist with magnets, in the mesh
  * shard it lists for this viewer (or, without mesh lines, on the WebSocket trackers the magnets name). Until then
- * every segment is plain HTTP: the playlists and segments seen meanwhile are kept and handed to the core.
+ * every segment is plain HTTP: the playlists and segments seen meanwhile are kept and handed to the core. The
+ * stack is loaded only for a stream with magnets, once `startP2P` was called.
  */
 export class PageClient {
   readonly recorder: StatsRecorder
@@ -34,13 +27,12 @@ export class PageClient {
   private stack: P2PStack | null = null
   private core: DeliveryCore | null = null
   private startStack: StartP2PStack | null = null
+  private p2pWanted = false
   private stackRequested = false
-  /** The stack did not load, or the stream names no tracker: P2P will not start. */
-  private p2pFailed = false
+  /** The stack did not load or start, the stream names no tracker, or the client was destroyed: no P2P. */
+  private p2pOff = false
   private readonly ladders = new Ladders()
-  /** Listings and HTTP segments that arrived before the P2P stack was there, for the core to start on. */
-  private readonly earlyListings = new Map<string, { segments: AnnouncedSegment[]; mesh: readonly MeshShard[] }>()
-  private earlySegments: EarlySegment[] = []
+  private readonly beforeP2P = new BeforeP2P()
   private readonly p2pListeners: Array<() => void> = []
   readonly log: Log
   /** The origin that serves the stream's .torrent files (its first magnets say), null before any. */
@@ -65,30 +57,19 @@ export class PageClient {
     else this.p2pListeners.push(listener)
   }
 
-  /** Loads the P2P stack (once) and starts P2P on the playlists seen so far, or on the next one. */
+  /** Starts P2P: loads the stack (once the stream has listed a segment with a magnet) and starts the core on it. */
   startP2P(): void {
-    if (!this.config.p2p || this.stackRequested) return
-    this.stackRequested = true
-    this.loadStack().then(
-      (start) => {
-        this.startStack = start
-        for (const [playlistUrl, { segments, mesh }] of this.earlyListings) this.announce(playlistUrl, segments, mesh)
-        this.earlyListings.clear()
-      },
-      (err: unknown) => {
-        console.warn('live-torrent: the P2P script did not load; every segment comes over plain HTTP', err)
-        this.giveUpP2P()
-      },
-    )
+    this.p2pWanted = true
+    if (this.beforeP2P.hasListings) this.requestStack()
   }
 
   /** A playlist lists these segments (and where viewers meet): join their swarms now, well before the player asks. */
   announce(playlistUrl: string, segments: AnnouncedSegment[], mesh: readonly MeshShard[] = []): void {
     if (segments.length > 0) this.originUrl ??= originOf(segments[0]!.magnet.torrentUrl)
-    if (!this.config.p2p || segments.length === 0) return
-    if (!this.startStack) {
-      if (!this.p2pFailed) this.earlyListings.set(playlistUrl, { segments, mesh })
-    } else this.ensureStarted(segments, mesh)?.announce(playlistUrl, segments)
+    if (!this.config.p2p || this.p2pOff || segments.length === 0) return
+    if (this.startStack) return void this.ensureStarted(this.startStack, segments, mesh)?.announce(playlistUrl, segments)
+    this.beforeP2P.list(playlistUrl, { segments, mesh })
+    if (this.p2pWanted) this.requestStack()
   }
 
   /**
@@ -112,14 +93,15 @@ export class PageClient {
   }
 
   /**
-   * A segment came over HTTP without the core (the worker's fetch, the loader's): checked and seeded, and counted.
-   * Before P2P has started it waits for the core (which counts it then), unless P2P will not start.
+   * A segment came over HTTP without the core (the worker's fetch, the loader's): counted, and checked and seeded.
+   * Before P2P has started, a listed one is kept for the core to seed once it has.
    */
   fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void {
     if (this.core) return this.core.fetchedElsewhere(key, body, waitedMs)
-    if (!this.config.p2p || this.p2pFailed) return this.recorder.httpSegment(body.length)
-    this.earlySegments.push({ key, body, waitedMs })
-    if (this.earlySegments.length > MAX_EARLY_SEGMENTS) this.recorder.httpSegment(this.earlySegments.shift()!.body.length)
+    const infoHash = this.config.p2p && !this.p2pOff ? this.beforeP2P.keep(key, body) : null
+    if (infoHash === null) return this.recorder.httpSegment(body.length)
+    this.recorder.httpBytes(infoHash, body.length)
+    this.recorder.segment({ infoHash, source: 'http', bytes: body.length, waitedMs })
   }
 
   knows(key: string): boolean {
@@ -127,21 +109,38 @@ export class PageClient {
   }
 
   destroy(): void {
+    this.turnP2POff()
     this.core?.destroy()
     this.stack?.destroy()
   }
 
+  private requestStack(): void {
+    if (!this.config.p2p || this.p2pOff || this.stackRequested) return
+    this.stackRequested = true
+    this.loadStack().then(
+      (start) => {
+        if (this.p2pOff) return
+        this.startStack = start
+        for (const [playlistUrl, { segments, mesh }] of this.beforeP2P.takeListings()) this.announce(playlistUrl, segments, mesh)
+      },
+      (err: unknown) => {
+        console.warn('live-torrent: the P2P script did not load; every segment comes over plain HTTP', err)
+        this.turnP2POff()
+      },
+    )
+  }
+
   /** Starts the stack and the core on the first segments, in this viewer's mesh shard. */
-  private ensureStarted(segments: AnnouncedSegment[], shards: readonly MeshShard[]): DeliveryCore | null {
-    if (this.core || !this.startStack) return this.core
+  private ensureStarted(startStack: StartP2PStack, segments: AnnouncedSegment[], shards: readonly MeshShard[]): DeliveryCore | null {
+    if (this.core) return this.core
     const shard = pickShard(shards, this.peerId) ?? fallbackShard(segments.flatMap((segment) => segment.magnet.trackers))
     if (!shard) {
       console.warn('live-torrent: the playlist names no WebSocket tracker; P2P is off for this stream')
-      this.giveUpP2P()
+      this.turnP2POff()
       return null
     }
     this.recorder.meshShard(Math.max(0, shards.indexOf(shard)))
-    const stack = this.openStack(this.startStack, shard)
+    const stack = this.openStack(startStack, shard)
     if (!stack) return null
     const ports = { clock: browserClock, random: Math.random, log: this.log, transport: stack.transport, http: fetchHttp, mesh: stack.mesh }
     const core = new DeliveryCore(this.config, ports, this.recorder, this.ladders)
@@ -150,7 +149,8 @@ export class PageClient {
     stack.start()
     // After the caller's announce: the core then knows the listing the early segments are in.
     queueMicrotask(() => {
-      this.handOverEarlySegments(core)
+      // The segments HTTP brought before P2P started (counted then): the core checks and seeds them.
+      for (const { key, body } of this.beforeP2P.takeSegments()) core.seedCounted(key, body)
       for (const listener of this.p2pListeners.splice(0)) listener()
     })
     return core
@@ -171,23 +171,14 @@ export class PageClient {
       })
     } catch (err) {
       console.error('live-torrent: P2P could not start; every segment comes over plain HTTP', err)
-      this.startStack = null
-      this.giveUpP2P()
+      this.turnP2POff()
       return null
     }
   }
 
-  /** The segments HTTP brought before P2P started: to the core (to check, seed and count), or just counted. */
-  private handOverEarlySegments(core: DeliveryCore | null): void {
-    for (const { key, body, waitedMs } of this.earlySegments.splice(0)) {
-      if (core) core.fetchedElsewhere(key, body, waitedMs)
-      else this.recorder.httpSegment(body.length)
-    }
-  }
-
-  private giveUpP2P(): void {
-    this.p2pFailed = true
-    this.handOverEarlySegments(null)
+  private turnP2POff(): void {
+    this.p2pOff = true
+    this.beforeP2P.clear()
   }
 }
 

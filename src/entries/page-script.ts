@@ -16,8 +16,15 @@ import { startReporting } from '../client/report/page-report.js'
  */
 declare const LIVE_TORRENT_VERSION: string
 
-/** Read while this script runs: the P2P bundle is served next to it. */
-const PAGE_SCRIPT_URL = document.currentScript instanceof HTMLScriptElement ? document.currentScript.src : location.href
+/** Read while this script runs (a classic <script>): the P2P bundle is served next to it. */
+const PAGE_SCRIPT_URL = document.currentScript instanceof HTMLScriptElement ? document.currentScript.src : null
+
+function p2pScriptUrl(config: ClientConfig): string {
+  if (config.p2pScriptUrl !== null) return new URL(config.p2pScriptUrl, location.href).href
+  if (PAGE_SCRIPT_URL) return new URL('live-torrent-p2p.js', PAGE_SCRIPT_URL).href
+  console.warn('live-torrent: the page script does not know its own URL (not loaded by a <script src>); set p2pScriptUrl')
+  return new URL('/live-torrent-p2p.js', location.href).href
+}
 
 const P2P_STORAGE_KEY = 'live-torrent:p2p'
 
@@ -57,8 +64,7 @@ function startP2PAfterFirstFrame(client: PageClient, media: MediaWatch, p2pStart
 
 function start(): LiveTorrentPageApi {
   const config = resolveClientConfig(window.liveTorrentConfig, storedChoice(), configFromQuery(location.search))
-  const stackUrl = config.p2pScriptUrl ?? new URL('live-torrent-p2p.js', PAGE_SCRIPT_URL).href
-  const client = new PageClient(config, scriptStackLoader(stackUrl, LIVE_TORRENT_VERSION))
+  const client = new PageClient(config, scriptStackLoader(p2pScriptUrl(config), LIVE_TORRENT_VERSION))
   const media = new MediaWatch(() => client.recorder.stall())
   startP2PAfterFirstFrame(client, media, config.p2pStartMs)
   let path: DeliveryPath | null = null

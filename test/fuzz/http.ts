@@ -17,6 +17,7 @@ const PATHS = [
   '/api/audience',
   '/dashboard',
   '/live-torrent-sw.js',
+  '/live-torrent-p2p.js',
   '/asset0.bin',
 ]
 const path = fc.oneof(

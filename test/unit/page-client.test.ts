@@ -41,6 +41,7 @@ describe('page client: P2P starts after the player', () => {
     assert.equal(page.p2p, false, 'the worker is told to fetch the segments itself')
     assert.equal(page.knows(segment(2).url), false)
     assert.equal(await page.deliver(segment(2).url, 0), null)
+    assert.equal(page.recorder.stats.bytesFromHttp, SHAPE.length, 'the stats show the HTTP segment at once')
 
     page.startP2P()
     page.startP2P()
@@ -53,7 +54,50 @@ describe('page client: P2P starts after the player', () => {
     // The early segment is in its swarm, complete from its HTTP bytes (seeded), and the ones after it are joined.
     assert.equal(stack.transport.swarm(1).pieces.size, SHAPE.pieceCount)
     assert.ok(page.knows(segment(3).url))
-    assert.equal(page.recorder.stats.bytesFromHttp, SHAPE.length, 'counted once')
+    assert.equal(page.recorder.stats.bytesFromHttp, SHAPE.length, 'and counts it once')
+    assert.equal(page.recorder.stats.segmentsFromHttp, 1)
+  })
+
+  it('loads the stack only once the stream lists a segment with a magnet, and keeps no bytes of unlisted ones', async () => {
+    const stack = fakeStack()
+    let loads = 0
+    const page = client(() => (loads++, Promise.resolve(stack.start)))
+    page.startP2P()
+    page.fetchedElsewhere(segment(1).url, body(), 40)
+    await settle()
+    assert.equal(loads, 0, 'no magnets yet: nothing to load WebTorrent for')
+    page.announce(PLAYLIST, [segment(2), segment(3)], MESH)
+    assert.equal(loads, 1)
+    await settle()
+    assert.equal(page.p2p, true)
+    assert.equal(stack.transport.swarms.filter((swarm) => swarm.pieces.size > 0).length, 0, 'seg1 was not listed: not seeded')
+    assert.equal(page.recorder.stats.segmentsFromHttp, 1)
+  })
+
+  it('starts nothing once destroyed, even if the stack arrives afterwards', async () => {
+    const stack = fakeStack()
+    let arrive: (start: StartP2PStack) => void = () => {}
+    const page = client(() => new Promise((resolve) => (arrive = resolve)))
+    page.announce(PLAYLIST, [segment(1)], MESH)
+    page.startP2P()
+    page.destroy()
+    arrive(stack.start)
+    await settle()
+    assert.equal(stack.started.length, 0)
+    assert.equal(page.p2p, false)
+  })
+
+  it('gives P2P up for good on a stream whose magnets name no WebSocket tracker', async () => {
+    const stack = fakeStack()
+    const page = client(() => Promise.resolve(stack.start))
+    const noTracker = { ...segment(1), magnet: { ...segment(1).magnet, trackers: [] } }
+    page.announce(PLAYLIST, [noTracker])
+    page.startP2P()
+    await settle()
+    page.announce(PLAYLIST, [noTracker])
+    page.fetchedElsewhere(noTracker.url, body(), 40)
+    assert.equal(stack.started.length, 0)
+    assert.equal(page.p2p, false)
     assert.equal(page.recorder.stats.segmentsFromHttp, 1)
   })
 

@@ -5,7 +5,7 @@ import { WebTorrentTransport } from './webtorrent-transport.js'
 import { assertWebTorrent } from './webtorrent-internals.js'
 
 /**
- * WebTorrent, simple-peer and the tracker client: most of the page client's code (about 290 of its 390 kB,
+ * WebTorrent, simple-peer and the tracker client: most of the page client's code (328 of its 398 kB,
  * minified). The page script loads this as a bundle of its own (live-torrent-p2p.js) once the player has started,
  * so that a viewer's startup does not wait for the browser to parse and run it (see src/entries/p2p-stack.ts).
  * Throws when WebTorrent is not the version its internals were checked against.

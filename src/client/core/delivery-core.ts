@@ -168,11 +168,23 @@ export class DeliveryCore {
    * request): a segment the core holds takes the bytes, to check and seed them; either way they are counted.
    */
   fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void {
+    const infoHash = this.takeHttpBody(key, body)
+    if (infoHash === null) this.recorder.httpSegment(body.length)
+    else this.recorder.segment({ infoHash, source: 'http', bytes: body.length, waitedMs })
+  }
+
+  /** HTTP bytes of `key` the caller counted already (they came before the core existed): to check and seed. */
+  seedCounted(key: string, body: Uint8Array<ArrayBuffer>): void {
+    this.takeHttpBody(key, body, true)
+  }
+
+  /** The segment's infohash if the core holds it and took the bytes, else null. */
+  private takeHttpBody(key: string, body: Uint8Array<ArrayBuffer>, counted = false): string | null {
     this.startAt(key)
     const entry = this.book.get(key)
-    if (!entry?.value.fetch.takeHttpBody(body)) return this.recorder.httpSegment(body.length)
+    if (!entry?.value.fetch.takeHttpBody(body, counted)) return null
     this.lastSegmentBytes = body.length
-    this.recorder.segment({ infoHash: entry.infoHash, source: 'http', bytes: body.length, waitedMs })
+    return entry.infoHash
   }
 
   /** With no neighbour at all, nobody can help: waiting for peers would only eat into the player's buffer. */

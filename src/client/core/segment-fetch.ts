@@ -180,13 +180,14 @@ export class SegmentFetch {
 
   /**
    * A whole-segment body fetched elsewhere (the service worker's own HTTP request): counted, cut into pieces,
-   * checked and seeded as if this fetch had made it. False if the segment is done or failed already.
+   * checked and seeded as if this fetch had made it. False if the segment is done or failed already. `counted`:
+   * the stats have these bytes already (they came before the core existed), so no httpBytes event.
    */
-  takeHttpBody(body: Uint8Array<ArrayBuffer>): boolean {
+  takeHttpBody(body: Uint8Array<ArrayBuffer>, counted = false): boolean {
     if (this.done || this.failure) return false
     this.stopHttp()
     this.httpBytes += body.length
-    this.events.httpBytes(body.length)
+    if (!counted) this.events.httpBytes(body.length)
     this.cutterFrom(0).push(body)
     this.keepHttpBody(body)
     return true
