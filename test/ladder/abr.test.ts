@@ -19,6 +19,8 @@ const LATER_VIEWERS_AFTER_MS = 4000
 // machines: 9 of 13 runs on 2026-12-04 after the ABR guard (before it, 0 of 2). The failures: a single stall of a
 // P2P viewer (twice, once with plain hls.js stalling too), a later worker-path viewer that stayed on the two lower
 // renditions for the whole run (542 kbit/s), and one that had not played 30 s after 90 s (in a full `npm test`).
+// After P2P moved to the first frame (24aadc3): 3 of 3 idle runs passed, 0 of 3 with a busy loop on one core (every
+// viewer stalled, plain hls.js 1-5 times, the worker-path viewers 4 times each; bitrates all 1.00x).
 // P2P must never cost quality: on a live ladder, the renditions that hls.js picks through live-torrent (both
 // paths) are those it picks playing the origin directly. A peer wait that hls.js took for a slow network would
 // show here as a lower mean bitrate. Before the ABR guard, the start point and the shorter acknowledgement
