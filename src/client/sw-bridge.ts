@@ -1,20 +1,26 @@
-import { isLiveTorrentMessage, type HelloMessage, type PortMessage, type SwToPageMessage } from '../protocol/messages.js'
+import { isLiveTorrentMessage, type ByeMessage, type HelloMessage, type PortMessage, type SwToPageMessage } from '../protocol/messages.js'
 import type { PageClient } from './page-client.js'
 
 /**
  * Registers the service worker and waits until it controls this page. False when no worker can run here
- * (insecure context, no support, registration refused) or it did not take control in time.
+ * (insecure context, no support, registration refused) or it did not take control in time. `hello` goes to the
+ * worker at once (to the one in control, else to the one installing): a worker that claims the page knows it is a
+ * viewer from the player's first request on, which a hello sent only once it controls the page can arrive after.
  */
-export async function startServiceWorker(scriptUrl: string, timeoutMs: number): Promise<boolean> {
+export async function startServiceWorker(scriptUrl: string, timeoutMs: number, hello: HelloMessage): Promise<boolean> {
   if (!('serviceWorker' in navigator) || !window.isSecureContext) return false
+  navigator.serviceWorker.controller?.postMessage(hello)
+  let registration: ServiceWorkerRegistration
   try {
-    await navigator.serviceWorker.register(scriptUrl)
+    registration = await navigator.serviceWorker.register(scriptUrl)
   } catch (err) {
     console.warn('live-torrent: service worker registration failed; using the hls.js loader or plain HTTP', err)
     return false
   }
   if (navigator.serviceWorker.controller) return true
-  return new Promise<boolean>((resolve) => {
+  const newest = () => registration.installing ?? registration.waiting ?? registration.active
+  newest()?.postMessage(hello)
+  const controlled = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs)
     navigator.serviceWorker.addEventListener(
       'controllerchange',
@@ -25,6 +31,9 @@ export async function startServiceWorker(scriptUrl: string, timeoutMs: number): 
       { once: true },
     )
   })
+  // The page goes on without the worker: it must not answer this tab's requests should it take control later.
+  if (!controlled) newest()?.postMessage({ lt: 'bye' } satisfies ByeMessage)
+  return controlled
 }
 
 /** How often a tab repeats its hello to the worker (ms): a restarted worker knows it again within this. */

@@ -46,7 +46,8 @@ function setP2P(enabled: boolean): void {
 }
 
 async function choosePath(config: ClientConfig, client: PageClient, media: MediaWatch): Promise<DeliveryPath> {
-  if (config.path !== 'loader' && (await startServiceWorker(config.serviceWorkerUrl, config.serviceWorkerTimeoutMs))) {
+  const hello = { lt: 'hello', p2p: client.p2p } as const
+  if (config.path !== 'loader' && (await startServiceWorker(config.serviceWorkerUrl, config.serviceWorkerTimeoutMs, hello))) {
     bridgeServiceWorker(client, () => media.bufferAheadMs())
     return 'service-worker'
   }
@@ -82,7 +83,6 @@ function start(): LiveTorrentPageApi {
       client,
       bufferAheadMs: () => media.bufferAheadMs(),
       routesSegments: () => path === 'loader',
-      workerControls: () => path === 'service-worker',
     })
   }
   return { ready, stats: client.recorder.stats, events: client.recorder.events, config, setP2P, hlsjsLoaders }

@@ -9,7 +9,7 @@ import {
 import { MAGNET_TAG } from '../protocol/magnet-line.js'
 import { readMeshShards } from '../protocol/mesh-shards.js'
 import { readPlaylistMagnets } from '../protocol/playlist-magnets.js'
-import { askPage, requestKey, segmentResponse } from '../sw/segment-request.js'
+import { askPage, markedResponse, requestKey, segmentResponse } from '../sw/segment-request.js'
 import { Viewers } from '../sw/viewers.js'
 
 /**
@@ -39,6 +39,7 @@ self.addEventListener('message', (event) => {
   const source = event.source
   if (!isLiveTorrentMessage(message) || !(source instanceof Client)) return
   if (message.lt === 'hello') viewers.hello(source.id, message.p2p)
+  else if (message.lt === 'bye') viewers.forget(source.id)
   event.waitUntil(pruneViewers())
 })
 
@@ -67,8 +68,11 @@ function isPlaylistUrl(url: string): boolean {
 /** Fetches a playlist for the player, and hands its magnets to the tab's page client without delaying it. */
 async function tapPlaylist(event: FetchEvent, request: Request): Promise<Response> {
   const response = await fetch(request)
-  if (response.ok) event.waitUntil(announce(event.clientId, response.clone(), response.url || request.url))
-  return response
+  if (!response.ok) return response
+  event.waitUntil(announce(event.clientId, response.clone(), response.url || request.url))
+  // A rebuilt response carries the request's URL, and a redirected playlist's segments resolve against the final
+  // one: that one passes unmarked (the hls.js loaders then also hand its magnets over, which does no harm).
+  return response.redirected ? response : markedResponse(response, 'tapped')
 }
 
 /** A master playlist larger than this is not passed to the page (a ladder of hundreds of variants fits). */
@@ -107,8 +111,9 @@ async function fetchOverHttp(
   requestedAt = performance.now(),
 ): Promise<Response> {
   const response = await fetch(request)
-  if (client && response.ok) void passBodyToPage(client, key, response.clone(), requestedAt)
-  return response
+  if (!client || !response.ok) return response
+  void passBodyToPage(client, key, response.clone(), requestedAt)
+  return markedResponse(response, 'http')
 }
 
 async function passBodyToPage(client: Client, key: string, response: Response, requestedAt: number): Promise<void> {

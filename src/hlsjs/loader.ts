@@ -9,6 +9,7 @@ import type {
   PlaylistLoaderContext,
 } from 'hls.js'
 import { MAGNET_TAG } from '../protocol/magnet-line.js'
+import { WORKER_HEADER } from '../protocol/messages.js'
 import { readMeshShards, type MeshShard } from '../protocol/mesh-shards.js'
 import { readPlaylistMagnets, segmentKey } from '../protocol/playlist-magnets.js'
 import type { DeliveredSegment } from '../client/core/segment-request.js'
@@ -36,12 +37,17 @@ export interface LoaderDeps {
    * the player starts at once instead of waiting for the worker.
    */
   routesSegments?: () => boolean
-  /**
-   * Whether a service worker serves this page's requests (default: never). Until one does, playlists' magnets go
-   * to the page client (the mesh forms while the worker installs), and segments loaded over plain HTTP are
-   * reported to it; once one does, the worker does both.
-   */
-  workerControls?: () => boolean
+}
+
+/**
+ * Whether the live-torrent service worker answered this load (its WORKER_HEADER): then it handed the playlist's
+ * magnets or the segment's bytes to the page client itself. `details` is what hls.js passes as networkDetails:
+ * the XMLHttpRequest of its default loader, or the fetch Response of its fetch loader.
+ */
+function answeredByWorker(details: unknown): boolean {
+  if (details instanceof Response) return details.headers.has(WORKER_HEADER)
+  const xhr = details as { getResponseHeader?: (name: string) => string | null } | null
+  return typeof xhr?.getResponseHeader === 'function' && xhr.getResponseHeader(WORKER_HEADER) !== null
 }
 
 /**
@@ -56,13 +62,12 @@ export function createLoaders(
   deps: LoaderDeps,
 ): { pLoader: LoaderClass<PlaylistLoaderContext>; fLoader: LoaderClass<FragmentLoaderContext> } {
   const routesSegments = deps.routesSegments ?? (() => true)
-  const workerControls = deps.workerControls ?? (() => false)
   class PlaylistLoader extends (baseLoader as LoaderClass<PlaylistLoaderContext>) {
     override load(context: PlaylistLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<PlaylistLoaderContext>): void {
       super.load(context, config, {
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
-          if (!workerControls() && typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
+          if (!answeredByWorker(details) && typeof response.data === 'string' && response.data.includes(MAGNET_TAG)) {
             const playlistUrl = response.url || ctx.url
             deps.client.announce(playlistUrl, readPlaylistMagnets(response.data, playlistUrl), readMeshShards(response.data))
           }
@@ -99,20 +104,19 @@ export function createLoaders(
         })
     }
 
-    /** hls.js's own load; without a worker to report it, the bytes also go to the page client (counted, seeded). */
+    /** hls.js's own load; unless the worker answered it (and reported it), the bytes go to the page client too. */
     private loadOverHttp(
       key: string,
       context: FragmentLoaderContext,
       config: LoaderConfiguration,
       callbacks: LoaderCallbacks<FragmentLoaderContext>,
     ): void {
-      if (workerControls()) return super.load(context, config, callbacks)
       const started = performance.now()
       super.load(context, config, {
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
           // A copy: hls.js hands the buffer on to its transmux worker (a transfer) after this callback.
-          if (response.data instanceof ArrayBuffer)
+          if (response.data instanceof ArrayBuffer && !answeredByWorker(details))
             deps.client.fetchedElsewhere(key, new Uint8Array(response.data.slice(0)), performance.now() - started)
           callbacks.onSuccess(response, stats, ctx, details)
         },

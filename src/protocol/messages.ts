@@ -6,6 +6,14 @@ import type { AnnouncedSegment } from './playlist-magnets.js'
  * page has WebRTC. All carry `lt` so that other messages on the same channel are ignored.
  */
 
+/**
+ * Response header on everything the worker answers for a tab (a playlist it tapped, a segment the page answered or
+ * it fetched itself): `peers`, `http` or `both` for a segment's source, `tapped` for a playlist. A player's
+ * request without it passed the worker by (not yet in control, or the worker did not know the segment), so the
+ * hls.js loaders report it to the page client themselves.
+ */
+export const WORKER_HEADER = 'x-live-torrent-source'
+
 /** Page -> SW (navigator.serviceWorker.controller.postMessage): this tab is a viewer, with P2P on or off. */
 export interface HelloMessage {
   lt: 'hello'
@@ -71,7 +79,12 @@ export interface HttpFetchedMessage {
 }
 
 export type SwToPageMessage = SegmentsMessage | MasterMessage | SegmentRequestMessage | HttpFetchedMessage
-export type PageToSwMessage = HelloMessage
+/** Page -> SW: this tab does not use the worker after all (it did not take control in time): leave it alone. */
+export interface ByeMessage {
+  lt: 'bye'
+}
+
+export type PageToSwMessage = HelloMessage | ByeMessage
 export type PortMessage = SegmentAckMessage | SegmentAnswerMessage | SegmentDeclineMessage
 
 export function isLiveTorrentMessage(data: unknown): data is { lt: string } {

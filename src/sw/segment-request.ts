@@ -1,6 +1,6 @@
 import { AnswerTimer } from '../client/core/answer-timer.js'
 import type { Clock } from '../client/core/ports.js'
-import { isLiveTorrentMessage, type PortMessage, type SegmentRequestMessage } from '../protocol/messages.js'
+import { isLiveTorrentMessage, WORKER_HEADER, type PortMessage, type SegmentRequestMessage } from '../protocol/messages.js'
 import { segmentKey } from '../protocol/playlist-magnets.js'
 
 const workerClock: Clock = {
@@ -62,13 +62,20 @@ const CONTENT_TYPES: Record<string, string> = {
   vtt: 'text/vtt',
 }
 
+/** `response` as the worker passes it on, marked (WORKER_HEADER) as having gone through it. */
+export function markedResponse(response: Response, value: string): Response {
+  const headers = new Headers(response.headers)
+  headers.set(WORKER_HEADER, value)
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
+}
+
 /** The response a player expects for segment bytes: 200, or 206 with Content-Range for a range request. */
 export function segmentResponse(request: Request, bytes: ArrayBuffer, source: string): Response {
   const extension = new URL(request.url).pathname.split('.').pop()?.toLowerCase() ?? ''
   const headers = new Headers({
     'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
     'content-length': String(bytes.byteLength),
-    'x-live-torrent-source': source,
+    [WORKER_HEADER]: source,
   })
   const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.get('range')?.trim() ?? '')
   if (!range) return new Response(bytes, { status: 200, headers })

@@ -38,6 +38,10 @@ export class Viewers {
     }
   }
 
+  forget(clientId: string): void {
+    this.byClient.delete(clientId)
+  }
+
   /** Drops tabs that are gone (closed or reloaded: a reload is a new client). */
   prune(liveClientIds: Set<string>): void {
     for (const id of this.byClient.keys()) if (!liveClientIds.has(id)) this.byClient.delete(id)

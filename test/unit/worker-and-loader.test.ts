@@ -4,6 +4,7 @@ import { Scheduler } from '../../bench/sim/scheduler.js'
 import { ACK_TIMEOUT_MS, AnswerTimer } from '../../src/client/core/answer-timer.js'
 import type { DeliveredSegment } from '../../src/client/core/segment-request.js'
 import { createLoaders, type LoaderClient, type LoaderDeps } from '../../src/hlsjs/loader.js'
+import { WORKER_HEADER } from '../../src/protocol/messages.js'
 
 describe("service worker: waiting for the page's answer", () => {
   const setup = () => {
@@ -59,10 +60,16 @@ class BaseLoader {
   }
   /** The body a load answers with at once; null: it never answers. */
   static body: ArrayBuffer | null = null
+  /** The response hls.js's fetch loader passes as networkDetails (its headers say whether the worker answered). */
+  static response = new Response(null)
   constructor(_config: unknown) {}
-  load(context: { url: string }, _config: unknown, callbacks: { onSuccess(response: { data: ArrayBuffer }, stats: unknown): void }): void {
+  load(
+    context: { url: string },
+    _config: unknown,
+    callbacks: { onSuccess(response: { data: ArrayBuffer }, stats: unknown, context: unknown, details: unknown): void },
+  ): void {
     BaseLoader.loads.push(context.url)
-    if (BaseLoader.body) callbacks.onSuccess({ data: BaseLoader.body }, this.stats)
+    if (BaseLoader.body) callbacks.onSuccess({ data: BaseLoader.body }, this.stats, context, BaseLoader.response)
   }
   abort(): void {}
   destroy(): void {}
@@ -151,15 +158,18 @@ describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
     assert.deepEqual(calls, [])
   })
 
-  it('reports a plain load to the page client (counted, seeded) while no worker serves the page, and not once one does', async () => {
-    for (const workerControls of [false, true]) {
-      const { calls, reported, load } = loaderWith({ knows: () => false }, { workerControls: () => workerControls })
+  it('reports a plain load to the page client (counted, seeded) unless the worker answered it (and reported it)', async () => {
+    for (const viaWorker of [false, true]) {
+      const { calls, reported, load } = loaderWith({ knows: () => false })
       BaseLoader.body = new ArrayBuffer(1000)
+      BaseLoader.response = new Response(null, { headers: viaWorker ? { [WORKER_HEADER]: 'http' } : {} })
       load()
       await settle()
       assert.deepEqual(calls, ['success 1000'])
-      const expected = workerControls ? [] : [{ key: 'https://origin.test/seg1.ts', bytes: 1000 }]
-      assert.deepEqual(reported, expected, workerControls ? 'the worker reports its own fetches' : 'no worker: the loader reports')
+      const expected = viaWorker ? [] : [{ key: 'https://origin.test/seg1.ts', bytes: 1000 }]
+      // Without the mark the request passed the worker by (before it controlled the page, or a segment it had not
+      // seen listed), so nobody else reports it.
+      assert.deepEqual(reported, expected, viaWorker ? 'the worker reports its own fetches' : 'no worker in the way: the loader reports')
     }
   })
 
@@ -172,5 +182,41 @@ describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
     await settle()
     assert.deepEqual(calls, [])
     assert.deepEqual(BaseLoader.loads, [])
+  })
+})
+
+describe('hls.js playlist loader', () => {
+  const PLAYLIST = [
+    '#EXTM3U',
+    '#EXT-X-TARGETDURATION:4',
+    '#EXTINF:4,',
+    `#EXT-X-LIVE-TORRENT-MAGNET:magnet:?xt=urn:btih:${'ab'.repeat(20)}&dn=seg1.ts&tr=ws%3A%2F%2Forigin.test%2Fannounce`,
+    'seg1.ts',
+  ].join('\n')
+
+  it("hands a playlist's magnets to the page client unless the worker tapped it (and handed them over itself)", () => {
+    for (const viaWorker of [false, true]) {
+      const announced: string[] = []
+      class TextLoader {
+        constructor(_config: unknown) {}
+        load(context: { url: string }, _config: unknown, callbacks: { onSuccess(...args: unknown[]): void }): void {
+          const details = new Response(null, { headers: viaWorker ? { [WORKER_HEADER]: 'tapped' } : {} })
+          callbacks.onSuccess({ url: context.url, data: PLAYLIST }, {}, context, details)
+        }
+        abort(): void {}
+        destroy(): void {}
+      }
+      const client: LoaderClient = {
+        p2p: true,
+        announce: (url) => announced.push(url),
+        knows: () => false,
+        deliver: async () => null,
+        fetchedElsewhere: () => {},
+      }
+      const { pLoader } = createLoaders(TextLoader as never, { client, bufferAheadMs: () => null })
+      const loader = new pLoader({} as never) as unknown as { load(...args: unknown[]): void }
+      loader.load({ url: 'https://origin.test/v0/index.m3u8' }, {}, { onSuccess: () => {}, onError: () => {}, onTimeout: () => {} })
+      assert.deepEqual(announced, viaWorker ? [] : ['https://origin.test/v0/index.m3u8'], `through the worker: ${viaWorker}`)
+    }
   })
 })
