@@ -30,7 +30,7 @@ describe('the player page', () => {
     assert.match((await second.page.textContent('[data-stat="p2p-share"]')) ?? '', /^\d+(\.\d+)? ?%$/)
   })
 
-  it('on a first visit, plays at once over HTTP while the worker installs and before the P2P code loads, and the worker takes over mid-stream', async () => {
+  it('on a first visit, plays at once over HTTP, before the worker installs and the P2P code loads, and the worker takes over mid-stream', async () => {
     // The order in which the player starts and the page client's path settles, caught as the page script sets
     // window.liveTorrent (so that nothing of it is missed).
     // p2pStartMs: on a slow machine the first frame may take longer than the default 5 s; only it starts P2P here.
@@ -46,7 +46,9 @@ describe('the player page', () => {
     })();`
     // A slow worker install (a slow network or a busy machine): its script takes 5 s to arrive.
     const context = await swarm.browser.newContext()
+    let workerScriptAt: number | null = null
     await context.route('**/live-torrent-sw.js', async (route) => {
+      workerScriptAt ??= Date.now()
       await new Promise((resolve) => setTimeout(resolve, 5000))
       await route.continue()
     })
@@ -79,6 +81,12 @@ describe('the player page', () => {
     assert.ok(
       p2pScriptAt >= firstFrameAt! - 2,
       `the P2P script was requested ${Math.round(firstFrameAt! - p2pScriptAt)} ms before the first frame`,
+    )
+    // Nor does the worker's install compete with the player's start: its script is requested after the first frame.
+    await eventually(() => workerScriptAt !== null || undefined, 20_000, 'the worker script requested')
+    assert.ok(
+      workerScriptAt! >= firstFrameAt! - 2,
+      `the worker script was requested ${Math.round(firstFrameAt! - workerScriptAt!)} ms before the first frame`,
     )
     const first = (await segmentRequests())[0]
     assert.equal(first?.throughWorker, false, `the first segment came before the worker controlled the page: ${JSON.stringify(first)}`)

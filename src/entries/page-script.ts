@@ -45,21 +45,49 @@ function setP2P(enabled: boolean): void {
   }
 }
 
-async function choosePath(config: ClientConfig, client: PageClient, media: MediaWatch): Promise<DeliveryPath> {
-  const hello = { lt: 'hello', p2p: client.p2p } as const
-  if (config.path !== 'loader' && (await startServiceWorker(config.serviceWorkerUrl, config.serviceWorkerTimeoutMs, hello))) {
-    bridgeServiceWorker(client, () => media.bufferAheadMs())
-    return 'service-worker'
+/** Resolves once the document's classic and module scripts have run (the player's own script among them). */
+function scriptsHaveRun(): Promise<void> {
+  if (document.readyState !== 'loading') return Promise.resolve()
+  return new Promise((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }))
+}
+
+/**
+ * On a first visit (no worker controls the page yet) with a player on the hls.js loaders, the worker registers
+ * only once the player has started: its download, install and claim would compete with the player's first
+ * requests (and a claim mid-startup routes them through a worker that does not yet know the tab), while the
+ * loaders serve the player meanwhile. A player without the loaders may be waiting for `ready`: it registers at once.
+ */
+async function whenToRegister(loadersTaken: () => boolean, playerStarted: Promise<void>): Promise<void> {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext || navigator.serviceWorker.controller) return
+  await scriptsHaveRun()
+  if (loadersTaken()) await playerStarted
+}
+
+async function choosePath(
+  config: ClientConfig,
+  client: PageClient,
+  media: MediaWatch,
+  registerAfter: Promise<void>,
+): Promise<DeliveryPath> {
+  if (config.path !== 'loader') {
+    await registerAfter
+    const hello = { lt: 'hello', p2p: client.p2p } as const
+    if (await startServiceWorker(config.serviceWorkerUrl, config.serviceWorkerTimeoutMs, hello)) {
+      bridgeServiceWorker(client, () => media.bufferAheadMs())
+      return 'service-worker'
+    }
   }
   return config.p2p ? 'loader' : 'http'
 }
 
-/** P2P starts once the player is playing (or after `p2pStartMs` without a first frame): startup stays plain HTTP. */
-function startP2PAfterFirstFrame(client: PageClient, media: MediaWatch, p2pStartMs: number): void {
-  const timer = setTimeout(() => client.startP2P(), p2pStartMs)
-  media.onFirstFrame(() => {
-    clearTimeout(timer)
-    client.startP2P()
+/** Resolves once the player is playing, or after `p2pStartMs` without a first frame. */
+function playerStart(media: MediaWatch, p2pStartMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, p2pStartMs)
+    media.onFirstFrame(() => {
+      clearTimeout(timer)
+      resolve()
+    })
   })
 }
 
@@ -67,9 +95,17 @@ function start(): LiveTorrentPageApi {
   const config = resolveClientConfig(window.liveTorrentConfig, storedChoice(), configFromQuery(location.search))
   const client = new PageClient(config, scriptStackLoader(p2pScriptUrl(config), LIVE_TORRENT_VERSION))
   const media = new MediaWatch(() => client.recorder.stall())
-  startP2PAfterFirstFrame(client, media, config.p2pStartMs)
+  // P2P starts once the player is playing: startup stays plain HTTP.
+  const playerStarted = playerStart(media, config.p2pStartMs)
+  void playerStarted.then(() => client.startP2P())
   let path: DeliveryPath | null = null
-  const ready = choosePath(config, client, media)
+  let loadersTaken = false
+  const ready = choosePath(
+    config,
+    client,
+    media,
+    whenToRegister(() => loadersTaken, playerStarted),
+  )
     .catch((err: unknown) => {
       console.warn('live-torrent: P2P unavailable, playing over plain HTTP', err)
       return 'http' as const
@@ -79,6 +115,7 @@ function start(): LiveTorrentPageApi {
   const hlsjsLoaders = (hls: HlsLike | undefined = window.Hls) => {
     if (!hls) throw new Error('live-torrent: pass your Hls class to hlsjsLoaders(Hls)')
     const base = hls.DefaultConfig.loader as new (config: HlsConfig) => Loader<LoaderContext>
+    loadersTaken = true
     return createLoaders(base, {
       client,
       bufferAheadMs: () => media.bufferAheadMs(),

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { playWithHlsJs } from '../support/browser.js'
-import { selection, startLiveLadder, TEST_LADDER, type Selection } from '../support/ladder.js'
+import { selection, TEST_LADDER, type Selection } from '../support/ladder.js'
+import { startPreparedLadder } from '../support/prepared-ladder.js'
 import { eventually, startOrigin } from '../support/origin.js'
 import { browserSuite, hasPlayedFor } from '../support/viewers.js'
 
@@ -14,6 +15,8 @@ const PLAY_SECONDS = 30
 /** The first seconds of play are the startup ramp (hls.js starts low), over HTTP on every path alike. */
 const RAMP_SECONDS = 6
 const LATER_VIEWERS_AFTER_MS = 4000
+/** Stream encoded ahead: more than the slowest passing run needs (the viewers' 90 s limit, plus the start). */
+const STREAM_SECONDS = 120
 
 // Outside `npm test` (run it with `npm run test:ladder`) because it does not pass every run yet on the 2-core
 // machines: 9 of 13 runs on 2026-12-04 after the ABR guard (before it, 0 of 2). The failures: a single stall of a
@@ -31,7 +34,7 @@ describe('a live 3-rendition ladder: P2P costs no quality', () => {
 
   it('hls.js selects the same bitrates through the worker and the loader as plain hls.js, while viewers share', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lt-ladder-'))
-    const ladder = await startLiveLadder(dir, TEST_LADDER, SEGMENT_SECONDS)
+    const ladder = await startPreparedLadder(dir, TEST_LADDER, SEGMENT_SECONDS, { seconds: STREAM_SECONDS })
     suite.defer(async () => {
       await ladder.stop()
       await rm(dir, { recursive: true, force: true })

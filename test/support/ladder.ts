@@ -33,8 +33,12 @@ export const TEST_LADDER: readonly Rendition[] = [
 
 const FPS = 25
 
-/** ffmpeg arguments for a real-time live ladder in the current folder (highest rendition first). */
-export function ladderArgs(renditions: readonly Rendition[], segmentSeconds: number): string[] {
+/**
+ * ffmpeg arguments for the ladder in the current folder (highest rendition first): a real-time live encode, or
+ * with `preparedSeconds` that many seconds encoded as fast as ffmpeg can, every segment kept (for
+ * startPreparedLadder to publish on the live schedule).
+ */
+export function ladderArgs(renditions: readonly Rendition[], segmentSeconds: number, preparedSeconds?: number): string[] {
   const gop = String(FPS * segmentSeconds)
   const top = renditions[0]!
   const labels = renditions.map((_, i) => `[v${i}]`)
@@ -49,16 +53,21 @@ export function ladderArgs(renditions: readonly Rendition[], segmentSeconds: num
     `${r.videoKbps * 2}k`,
   ])
   const streamMap = [...renditions.map((r, i) => `v:${i},agroup:aud,name:${r.name}`), 'a:0,agroup:aud,name:audio'].join(' ')
+  const live = preparedSeconds === undefined
+  const re = live ? ['-re'] : []
+  const duration = live ? '' : `:duration=${preparedSeconds}`
+  const playlist = live
+    ? ['-hls_list_size', '10', '-hls_flags', 'temp_file+delete_segments']
+    : ['-hls_list_size', '0', '-hls_playlist_type', 'vod']
   return [
     ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'],
-    ...['-re', '-f', 'lavfi', '-i', `testsrc2=size=${top.width}x${top.height}:rate=${FPS}`],
-    ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
+    ...[...re, '-f', 'lavfi', '-i', `testsrc2=size=${top.width}x${top.height}:rate=${FPS}${duration}`],
+    ...[...re, '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000${duration}`],
     ...['-filter_complex', filter, ...labels.flatMap((label) => ['-map', label]), '-map', '1:a'],
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', gop, '-keyint_min', gop, '-sc_threshold', '0'],
     ...perStream,
     ...['-c:a', 'aac', '-b:a', '64k', '-ac', '2', '-ar', '48000'],
-    ...['-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_list_size', '10'],
-    ...['-hls_flags', 'temp_file+delete_segments', '-master_pl_name', 'master.m3u8'],
+    ...['-f', 'hls', '-hls_time', String(segmentSeconds), ...playlist, '-master_pl_name', 'master.m3u8'],
     ...['-var_stream_map', streamMap, '-hls_segment_filename', '%v/seg%d.ts', '%v/index.m3u8'],
   ]
 }
