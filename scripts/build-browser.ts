@@ -26,7 +26,8 @@ const common: BuildOptions = {
   legalComments: 'eof',
   logLevel: 'warning',
   // WebTorrent's dist build and bittorrent-tracker import Node's `events`; the npm package is its browser twin.
-  alias: { events: 'events' },
+  // `global/window` becomes a plain ES module of globalThis (see the shim for why).
+  alias: { events: 'events', 'global/window': `${root}scripts/shims/global-window.ts` },
   // bittorrent-tracker's client checks `process.browser`; nothing else of `process` is needed in a page.
   define: {
     global: 'globalThis',
