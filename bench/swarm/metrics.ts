@@ -54,6 +54,8 @@ export interface ViewerResult {
   waitedMs: Spread
   firstSegmentWaitedMs: number | null
   segmentsBySource: Record<string, number>
+  /** Where each segment came from, in the order the client handed them over: h(ttp), p(eers), m(ixed). */
+  segmentSources: string
   fatalErrors: number
   /** Fresh hls.js instances the page had to start after unrecoverable errors. */
   restarts: number
@@ -160,6 +162,7 @@ const MILESTONES: (keyof StartupBreakdown)[] = [
   'playlistMs',
   'firstSegmentMs',
   'firstFrameMs',
+  'firstNeighbourMs',
 ]
 
 function breakdownMedians(breakdowns: (StartupBreakdown | null)[]): Record<keyof StartupBreakdown, number | null> {
@@ -206,6 +209,7 @@ export function viewerResult(viewer: BenchViewer, firstSeen: Map<string, number>
     waitedMs: spread(waited),
     firstSegmentWaitedMs: waited[0] ?? null,
     segmentsBySource: bySource,
+    segmentSources: (f?.segs ?? []).map((seg) => seg.source.charAt(0)).join(''),
     fatalErrors: s?.fatal ?? 0,
     restarts: s?.restarts ?? 0,
     liveSyncDurationCount: f?.liveSyncDurationCount ?? null,

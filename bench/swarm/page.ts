@@ -24,7 +24,7 @@ export const RECORDER_JS = `
   ${SELECTED_BITRATE_JS}
   const video = document.querySelector('video');
   const s = {
-    kind: 'http', path: null, loadSourceAt: null, firstFrameAt: null, firstFrameTime: null,
+    kind: 'http', path: null, loadSourceAt: null, firstFrameAt: null, firstFrameTime: null, firstNeighbourAt: null,
     stalls: 0, stallMs: 0, stallStart: null, latencies: [], frags: 0, fragBytes: 0, uniqueFrags: 0, uniqueBytes: 0,
     played: 0, lastTime: null, seen: new Set(),
     errors: [], fatal: 0, restarts: 0, segs: [], frozen: false, hls: null,
@@ -51,6 +51,7 @@ export const RECORDER_JS = `
       loadSourceMs: s.loadSourceAt === null ? null : Math.round(s.loadSourceAt),
       playlistMs: firstEnd(/\.m3u8?$/i), firstSegmentMs: firstEnd(/\.(ts|m4s|mp4|m4a|aac)$/i),
       firstFrameMs: s.firstFrameAt === null ? null : Math.round(s.firstFrameAt),
+      firstNeighbourMs: s.firstNeighbourAt === null ? null : Math.round(s.firstNeighbourAt),
     };
   }
   const note = (msg) => { if (s.errors.length < 20) s.errors.push(String(msg).slice(0, 1200)); };
@@ -148,6 +149,7 @@ export const RECORDER_JS = `
   function watchLiveTorrent(api) {
     s.kind = 'live-torrent';
     s.lt = api;
+    api.events.on('peers', ({ peers }) => { if (peers > 0 && s.firstNeighbourAt === null) s.firstNeighbourAt = now(); });
     const lastPeerBytesAt = new Map();
     api.events.on('peer-bytes', ({ infoHash, bytes }) => {
       lastPeerBytesAt.set(infoHash, Date.now());
@@ -306,6 +308,8 @@ export interface StartupBreakdown {
   playlistMs: number | null
   firstSegmentMs: number | null
   firstFrameMs: number | null
+  /** live-torrent: the first neighbour (WebRTC connection to another viewer) connected. */
+  firstNeighbourMs: number | null
 }
 
 export interface PageFinal extends PageSnapshot {

@@ -129,7 +129,17 @@ export function ladderTable(modes: ModeResult[]): string {
 
 /** Where the startup went, per mode: medians over the viewers of each milestone, ms after navigation start. */
 export function startupTable(modes: ModeResult[]): string {
-  const header = ['mode', 'page script', 'hls.js', 'worker in control', 'loadSource', 'first playlist', 'first segment', 'first frame']
+  const header = [
+    'mode',
+    'page script',
+    'hls.js',
+    'worker in control',
+    'loadSource',
+    'first playlist',
+    'first segment',
+    'first frame',
+    'first neighbour',
+  ]
   const ms = (value: number | null) => (value === null ? '-' : String(value))
   const rows = modes.map((m) => {
     const b = m.startupBreakdownMedians
@@ -142,6 +152,7 @@ export function startupTable(modes: ModeResult[]): string {
       ms(b.playlistMs),
       ms(b.firstSegmentMs),
       ms(b.firstFrameMs),
+      ms(b.firstNeighbourMs),
     ]
   })
   return table(header, rows)

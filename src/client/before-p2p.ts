@@ -43,6 +43,11 @@ export class BeforeP2P {
     return infoHash
   }
 
+  /** Whether a listing lists this segment. */
+  lists(key: string): boolean {
+    return this.infoHashOf(key) !== null
+  }
+
   /** The listings, handed over once (they are forgotten here). */
   takeListings(): [string, Listing][] {
     const listings = [...this.listings]

@@ -24,6 +24,13 @@ export interface ClientConfig extends DeliveryConfig {
    * loaded, so that the player starts as fast as without P2P.
    */
   p2pStartMs: number
+  /**
+   * The startup hold (startup-hold.ts): until this viewer's first neighbour connects, and for at most this long
+   * after P2P starts (ms), a segment request that the player's buffer lets wait (its P2P deadline) waits for that
+   * neighbour instead of going over HTTP at once, so that the segments a player loads to fill its buffer at
+   * startup come from peers. The segment the player needs at once is never held. 0: off.
+   */
+  startupHoldMs: number
   /** URL of the P2P bundle; null: live-torrent-p2p.js next to the page script. */
   p2pScriptUrl: string | null
   /** Neighbours (WebRTC connections to other viewers) at most. */
@@ -62,6 +69,7 @@ export const DEFAULT_CLIENT_CONFIG: ClientConfig = {
   serviceWorkerUrl: '/live-torrent-sw.js',
   serviceWorkerTimeoutMs: 3000,
   p2pStartMs: 5000,
+  startupHoldMs: 5000,
   p2pScriptUrl: null,
   maxNeighbours: 12,
   iceServers: [{ urls: 'stun:stun.l.google.com:19302' }],
@@ -107,6 +115,7 @@ function validateClientConfig(config: ClientConfig): void {
   check(typeof config.serviceWorkerUrl === 'string' && config.serviceWorkerUrl.length > 0, 'serviceWorkerUrl', 'a URL')
   check(Number.isFinite(config.serviceWorkerTimeoutMs) && config.serviceWorkerTimeoutMs >= 0, 'serviceWorkerTimeoutMs', 'a number of ms')
   check(Number.isFinite(config.p2pStartMs) && config.p2pStartMs >= 0, 'p2pStartMs', 'a number of ms')
+  check(Number.isFinite(config.startupHoldMs) && config.startupHoldMs >= 0, 'startupHoldMs', 'a number of ms')
   check(
     config.p2pScriptUrl === null || (typeof config.p2pScriptUrl === 'string' && config.p2pScriptUrl.length > 0),
     'p2pScriptUrl',

@@ -4,11 +4,13 @@ import { browserClock, consoleLog, fetchHttp } from './adapters/browser-ports.js
 import type { ClientConfig } from './config.js'
 import { DeliveryCore } from './core/delivery-core.js'
 import { requestDeadline } from './core/deadline.js'
+import { HttpEstimate, type HttpTiming } from './core/http-estimate.js'
 import { Ladders } from './core/ladders.js'
-import type { Log } from './core/ports.js'
+import type { Clock, HttpPort, Log } from './core/ports.js'
 import type { DeliveredSegment } from './core/segment-request.js'
 import { StatsRecorder } from './core/stats.js'
 import { BeforeP2P } from './before-p2p.js'
+import { StartupHold } from './startup-hold.js'
 import type { P2PStack, P2PStackLoader, StartP2PStack } from './stack-port.js'
 import { readVariants } from './variants.js'
 
@@ -19,7 +21,8 @@ import { readVariants } from './variants.js'
  * deadline passes, and seeds them. P2P starts with `startP2P`, on the first playlist with magnets, in the mesh
  * shard it lists for this viewer (or, without mesh lines, on the WebSocket trackers the magnets name). Until then
  * every segment is plain HTTP: the playlists and segments seen meanwhile are kept and handed to the core. The
- * stack is loaded only for a stream with magnets, once `startP2P` was called.
+ * stack is loaded only for a stream with magnets, once `startP2P` was called. Until the first neighbour connects,
+ * a request the buffer lets wait is held for it (startup-hold.ts).
  */
 export class PageClient {
   readonly recorder: StatsRecorder
@@ -33,17 +36,28 @@ export class PageClient {
   private p2pOff = false
   private readonly ladders = new Ladders()
   private readonly beforeP2P = new BeforeP2P()
+  private readonly startupHold: StartupHold
+  /** The core's HTTP estimate, fed from the player's own fetches too (the first ones come before the core). */
+  private readonly httpEstimate = new HttpEstimate()
+  private lastSegmentBytes = 0
+  private readonly clock: Clock
+  private readonly http: HttpPort
   private readonly p2pListeners: Array<() => void> = []
   readonly log: Log
   /** The origin that serves the stream's .torrent files (its first magnets say), null before any. */
   originUrl: string | null = null
 
+  /** `ports`: the page's clock and fetch unless given (the unit tests drive both). */
   constructor(
     readonly config: ClientConfig,
     private readonly loadStack: P2PStackLoader,
+    ports: { clock?: Clock; http?: HttpPort } = {},
   ) {
-    this.recorder = new StatsRecorder(config.p2p, browserClock)
+    this.clock = ports.clock ?? browserClock
+    this.http = ports.http ?? fetchHttp
+    this.recorder = new StatsRecorder(config.p2p, this.clock)
     this.log = consoleLog(config.debug)
+    this.startupHold = new StartupHold(this.clock, config.p2p ? config.startupHoldMs : 0)
   }
 
   /** Whether segments go through P2P now: P2P is on and its stack is running. */
@@ -59,6 +73,7 @@ export class PageClient {
 
   /** Starts P2P: loads the stack (once the stream has listed a segment with a magnet) and starts the core on it. */
   startP2P(): void {
+    if (!this.p2pWanted) this.startupHold.p2pStarting()
     this.p2pWanted = true
     if (this.beforeP2P.hasListings) this.requestStack()
   }
@@ -78,8 +93,30 @@ export class PageClient {
    * `callerFetches` (the service worker), it rejects with HttpHandedOver once peers had their time, and the
    * caller's HTTP bytes come back through `fetchedElsewhere`.
    */
-  deliver(key: string, bufferAheadMs: number | null, callerFetches = false): Promise<DeliveredSegment | null> {
-    return this.config.p2p && this.core ? this.core.deliver(key, bufferAheadMs, callerFetches) : Promise.resolve(null)
+  async deliver(key: string, bufferAheadMs: number | null, callerFetches = false): Promise<DeliveredSegment | null> {
+    if (!this.config.p2p) return null
+    const holdMs = requestDeadline(bufferAheadMs, this.config.deadline, this.httpEstimate, this.lastSegmentBytes).waitMs
+    const heldMs = this.holds(key, callerFetches) ? await this.startupHold.wait(holdMs) : 0
+    if (!this.core) return null
+    const buffer = bufferAheadMs === null ? null : Math.max(0, bufferAheadMs - heldMs)
+    return this.core.deliver(key, buffer, callerFetches)
+  }
+
+  /**
+   * Whether `deliver` takes this segment (the hls.js loaders ask): P2P runs and knows it, or P2P is on its way
+   * and a playlist listed it, so that a request made while the mesh forms can be held for it.
+   */
+  answers(key: string): boolean {
+    if (!this.config.p2p || this.p2pOff) return false
+    return this.core ? this.core.knows(key) : this.startupHold.open && this.beforeP2P.lists(key)
+  }
+
+  /**
+   * Whether a request for `key` is held until the first neighbour (startup-hold.ts). Not the service worker's:
+   * it was told how long to wait for the answer (answerWithinMs), and fetches itself after that.
+   */
+  private holds(key: string, callerFetches: boolean): boolean {
+    return !callerFetches && this.startupHold.open && this.answers(key)
   }
 
   /** How long the service worker waits for `deliver` of `key` with this buffer before it fetches the segment itself. */
@@ -94,9 +131,12 @@ export class PageClient {
 
   /**
    * A segment came over HTTP without the core (the worker's fetch, the loader's): counted, and checked and seeded.
-   * Before P2P has started, a listed one is kept for the core to seed once it has.
+   * Before P2P has started, a listed one is kept for the core to seed once it has. The loader's fetches come with
+   * their `timing`, which the HTTP estimate learns from (the worker's `waitedMs` may include a wait for peers).
    */
-  fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void {
+  fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number, timing?: HttpTiming): void {
+    if (timing) this.httpEstimate.observe(timing.startedAt, timing.firstByteAt, timing.endedAt, body.length)
+    this.lastSegmentBytes = body.length
     if (this.core) return this.core.fetchedElsewhere(key, body, waitedMs)
     const infoHash = this.config.p2p && !this.p2pOff ? this.beforeP2P.keep(key, body) : null
     if (infoHash === null) return this.recorder.httpSegment(body.length)
@@ -142,8 +182,8 @@ export class PageClient {
     this.recorder.meshShard(Math.max(0, shards.indexOf(shard)))
     const stack = this.openStack(startStack, shard)
     if (!stack) return null
-    const ports = { clock: browserClock, random: Math.random, log: this.log, transport: stack.transport, http: fetchHttp, mesh: stack.mesh }
-    const core = new DeliveryCore(this.config, ports, this.recorder, this.ladders)
+    const ports = { clock: this.clock, random: Math.random, log: this.log, transport: stack.transport, http: this.http, mesh: stack.mesh }
+    const core = new DeliveryCore(this.config, ports, this.recorder, this.ladders, this.httpEstimate)
     this.stack = stack
     this.core = core
     stack.start()
@@ -163,7 +203,10 @@ export class PageClient {
         shard,
         config: this.config,
         events: {
-          neighbours: (count) => this.recorder.peers(count),
+          neighbours: (count) => {
+            this.recorder.peers(count)
+            if (count > 0) this.startupHold.close()
+          },
           neighbour: (id) => this.core?.onNeighbour(id),
           neighbourGone: (id) => this.core?.onNeighbourGone(id),
           control: (from, message) => this.core?.onControl(from, message),
@@ -178,6 +221,7 @@ export class PageClient {
 
   private turnP2POff(): void {
     this.p2pOff = true
+    this.startupHold.close()
     this.beforeP2P.clear()
   }
 }

@@ -119,7 +119,7 @@ function start(): LiveTorrentPageApi {
     return createLoaders(base, {
       client,
       bufferAheadMs: () => media.bufferAheadMs(),
-      routesSegments: () => path === 'loader',
+      routesSegments: () => path === 'loader' || path === null,
     })
   }
   return { ready, stats: client.recorder.stats, events: client.recorder.events, config, setP2P, hlsjsLoaders }

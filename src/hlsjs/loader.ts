@@ -13,18 +13,22 @@ import { WORKER_HEADER } from '../protocol/messages.js'
 import { readMeshShards, type MeshShard } from '../protocol/mesh-shards.js'
 import { readPlaylistMagnets, segmentKey } from '../protocol/playlist-magnets.js'
 import type { DeliveredSegment } from '../client/core/segment-request.js'
+import type { HttpTiming } from '../client/core/http-estimate.js'
 import type { AnnouncedSegment } from '../protocol/playlist-magnets.js'
 
 type LoaderClass<T extends LoaderContext> = new (config: HlsConfig) => Loader<T>
 
 /** What the loaders need of the page client (src/client/page-client.ts). */
 export interface LoaderClient {
-  readonly p2p: boolean
   announce(playlistUrl: string, segments: AnnouncedSegment[], mesh: MeshShard[]): void
-  knows(key: string): boolean
+  /** Whether `deliver` takes this segment (else hls.js's own loader fetches it). */
+  answers(key: string): boolean
   deliver(key: string, bufferAheadMs: number | null): Promise<DeliveredSegment | null>
-  /** A segment came over plain HTTP without the client: count it, and seed it if the client holds it. */
-  fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number): void
+  /**
+   * A segment came over plain HTTP without the client: count it, and seed it if the client holds it. `timing`:
+   * when the request started, its first byte came and it ended (performance.now ms), for the client's HTTP estimate.
+   */
+  fetchedElsewhere(key: string, body: Uint8Array<ArrayBuffer>, waitedMs: number, timing?: HttpTiming): void
 }
 
 /** What the loaders need: the page client and how much the player has buffered ahead (ms, null = unknown). */
@@ -32,9 +36,9 @@ export interface LoaderDeps {
   client: LoaderClient
   bufferAheadMs: () => number | null
   /**
-   * Whether segments go through the page client now (default: always). The page script's loaders do so only on
-   * the 'loader' path: until the path is settled, and on the service-worker path, they are hls.js's own, so that
-   * the player starts at once instead of waiting for the worker.
+   * Whether segments go through the page client now (default: always). The page script's loaders do so on the
+   * 'loader' path and until the path is settled (the client answers at once, or holds a request that the buffer
+   * lets wait for the forming mesh); on the service-worker path they are hls.js's own, and the worker takes them.
    */
   routesSegments?: () => boolean
 }
@@ -82,7 +86,7 @@ export function createLoaders(
 
     override load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
       const key = fragmentKey(context)
-      if (!routesSegments() || !deps.client.p2p || !deps.client.knows(key)) return this.loadOverHttp(key, context, config, callbacks)
+      if (!routesSegments() || !deps.client.answers(key)) return this.loadOverHttp(key, context, config, callbacks)
       this.aborted = false
       // hls.js's own load() refuses to run on a loader whose stats show a start, so the fallback to it below
       // needs this loader's stats untouched until the P2P path has delivered.
@@ -116,8 +120,11 @@ export function createLoaders(
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
           // A copy: hls.js hands the buffer on to its transmux worker (a transfer) after this callback.
-          if (response.data instanceof ArrayBuffer && !answeredByWorker(details))
-            deps.client.fetchedElsewhere(key, new Uint8Array(response.data.slice(0)), performance.now() - started)
+          if (response.data instanceof ArrayBuffer && !answeredByWorker(details)) {
+            const { start, first, end } = stats.loading
+            const timing = start > 0 && first >= start && end >= first ? { startedAt: start, firstByteAt: first, endedAt: end } : undefined
+            deps.client.fetchedElsewhere(key, new Uint8Array(response.data.slice(0)), performance.now() - started, timing)
+          }
           callbacks.onSuccess(response, stats, ctx, details)
         },
       })

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { Scheduler } from '../../bench/sim/scheduler.js'
 import { ACK_TIMEOUT_MS, AnswerTimer } from '../../src/client/core/answer-timer.js'
 import type { DeliveredSegment } from '../../src/client/core/segment-request.js'
+import type { HttpTiming } from '../../src/client/core/http-estimate.js'
 import { createLoaders, type LoaderClient, type LoaderDeps } from '../../src/hlsjs/loader.js'
 import { WORKER_HEADER } from '../../src/protocol/messages.js'
 
@@ -46,6 +47,8 @@ describe("service worker: waiting for the page's answer", () => {
 // A stand-in for hls.js's default loader (XhrLoader): it records that it was asked, and has the stats hls.js reads.
 class BaseLoader {
   static loads: string[] = []
+  /** The timing of a load, as hls.js's loader fills it in. */
+  static loading = { start: 0, first: 0, end: 0 }
   context: unknown = null
   stats = {
     aborted: false,
@@ -54,7 +57,7 @@ class BaseLoader {
     chunkCount: 0,
     retry: 0,
     bwEstimate: 0,
-    loading: { start: 0, first: 0, end: 0 },
+    loading: { ...BaseLoader.loading },
     parsing: { start: 0, end: 0 },
     buffering: { start: 0, first: 0, end: 0 },
   }
@@ -78,13 +81,12 @@ class BaseLoader {
 function loaderWith(client: Partial<LoaderClient>, deps: Partial<Omit<LoaderDeps, 'client'>> = {}) {
   BaseLoader.loads = []
   BaseLoader.body = null
-  const reported: { key: string; bytes: number }[] = []
+  const reported: { key: string; bytes: number; timing?: HttpTiming }[] = []
   const full: LoaderClient = {
-    p2p: true,
     announce: () => {},
-    knows: () => true,
+    answers: () => true,
     deliver: async () => null,
-    fetchedElsewhere: (key, body) => reported.push({ key, bytes: body.length }),
+    fetchedElsewhere: (key, body, _waitedMs, timing) => reported.push({ key, bytes: body.length, ...(timing && { timing }) }),
     ...client,
   }
   const { fLoader } = createLoaders(BaseLoader as never, { client: full, bufferAheadMs: () => 8000, ...deps })
@@ -135,10 +137,9 @@ describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
 
   it('loads over HTTP what the page client does not know, declines or fails to deliver', async () => {
     for (const client of [
-      { knows: () => false },
+      { answers: () => false },
       { deliver: async () => null },
       { deliver: async () => Promise.reject(new Error('swarm gone')) },
-      { p2p: false },
     ]) {
       const { calls, load } = loaderWith(client)
       load()
@@ -148,7 +149,7 @@ describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
     }
   })
 
-  it('does not wait for the page client while its path is unsettled or is the worker: hls.js loads at once', async () => {
+  it('does not ask the page client on the service-worker path: hls.js loads at once (the worker takes the request)', async () => {
     let asked = 0
     const { calls, load } = loaderWith({ deliver: async () => (asked++, delivered(10)) }, { routesSegments: () => false })
     load()
@@ -160,16 +161,25 @@ describe('hls.js loader: when it falls back to hls.js over HTTP', () => {
 
   it('reports a plain load to the page client (counted, seeded) unless the worker answered it (and reported it)', async () => {
     for (const viaWorker of [false, true]) {
-      const { calls, reported, load } = loaderWith({ knows: () => false })
+      BaseLoader.loading = { start: 100, first: 110, end: 150 }
+      const { calls, reported, load } = loaderWith({ answers: () => false })
+      BaseLoader.loading = { start: 0, first: 0, end: 0 }
       BaseLoader.body = new ArrayBuffer(1000)
       BaseLoader.response = new Response(null, { headers: viaWorker ? { [WORKER_HEADER]: 'http' } : {} })
       load()
       await settle()
       assert.deepEqual(calls, ['success 1000'])
-      const expected = viaWorker ? [] : [{ key: 'https://origin.test/seg1.ts', bytes: 1000 }]
+      const timing = { startedAt: 100, firstByteAt: 110, endedAt: 150 }
+      const expected = viaWorker ? [] : [{ key: 'https://origin.test/seg1.ts', bytes: 1000, timing }]
       // Without the mark the request passed the worker by (before it controlled the page, or a segment it had not
       // seen listed), so nobody else reports it.
-      assert.deepEqual(reported, expected, viaWorker ? 'the worker reports its own fetches' : 'no worker in the way: the loader reports')
+      assert.deepEqual(
+        reported,
+        expected,
+        viaWorker
+          ? 'the worker reports its own fetches'
+          : 'no worker in the way: the loader reports, with the timing for the HTTP estimate',
+      )
     }
   })
 
@@ -207,9 +217,8 @@ describe('hls.js playlist loader', () => {
         destroy(): void {}
       }
       const client: LoaderClient = {
-        p2p: true,
         announce: (url) => announced.push(url),
-        knows: () => false,
+        answers: () => false,
         deliver: async () => null,
         fetchedElsewhere: () => {},
       }

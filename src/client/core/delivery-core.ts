@@ -49,7 +49,6 @@ export class DeliveryCore {
   private uploading = true
   private announcedRate: { rate: number; at: number } | null = null
   private readonly fetchNotices = new Map<string, number>()
-  private readonly httpEstimate = new HttpEstimate()
   /** Size of the last segment delivered, for the reserve in answerWithinMs. */
   private lastSegmentBytes = 0
   private rejectedSegments = new Set<string>()
@@ -60,6 +59,8 @@ export class DeliveryCore {
     readonly recorder: StatsRecorder = new StatsRecorder(true, ports.clock),
     /** The rendition ladders of the player's master playlists (filled by the page client). */
     readonly ladders: Ladders = new Ladders(),
+    /** How long HTTP takes here: the core's own fetches, and the player's that the page client timed. */
+    private readonly httpEstimate: HttpEstimate = new HttpEstimate(),
   ) {
     this.book = new SegmentBook(config)
     this.startPoints = new StartPoints(config.unlistedGraceMs)

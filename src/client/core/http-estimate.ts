@@ -1,3 +1,10 @@
+/** When a fetch started, its first byte came and it ended (ms on one clock). */
+export interface HttpTiming {
+  startedAt: number
+  firstByteAt: number
+  endedAt: number
+}
+
 /** Fetches remembered: the estimate follows the connection as it changes. */
 const SAMPLES = 8
 
