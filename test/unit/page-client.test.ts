@@ -171,6 +171,14 @@ describe('page client: the startup hold', () => {
     return { clock, http, stack, page }
   }
 
+  /** The first neighbour connects, and sends every piece of segment `sequence`. */
+  async function neighbourSends(stack: ReturnType<typeof fakeStack>, sequence: number) {
+    stack.neighbourArrives('n1')
+    await settle()
+    for (let piece = 0; piece < PIECES; piece++) stack.transport.swarm(sequence).peerPiece(piece)
+    await settle()
+  }
+
   it('holds a buffer-filling request until the first neighbour, then takes it from peers instead of HTTP', async () => {
     const { clock, http, stack, page } = await started()
     assert.equal(page.answers(segment(2).url), true)
@@ -180,10 +188,7 @@ describe('page client: the startup hold', () => {
     await settle()
     assert.ok(!('result' in outcome), 'held: 8 s buffered lets it wait up to 4 s')
     assert.equal(http.fetches.length, 0, 'and nothing went over HTTP meanwhile')
-    stack.neighbourArrives('n1')
-    await settle()
-    for (let piece = 0; piece < PIECES; piece++) stack.transport.swarm(2).peerPiece(piece)
-    await settle()
+    await neighbourSends(stack, 2)
     assert.equal(outcome.result?.source, 'peers')
     assert.equal(http.fetches.length, 0)
     assert.equal(page.recorder.stats.segmentsFromHttp, 1, 'only seg1, the startup segment')
@@ -196,10 +201,7 @@ describe('page client: the startup hold', () => {
     clock.advance(999)
     await settle()
     assert.equal(http.fetches.length, 0, 'held: 4 s buffered - the 3 s reserve (4 x 40 ms, at least minHttpReserveMs)')
-    stack.neighbourArrives('n1')
-    await settle()
-    for (let piece = 0; piece < PIECES; piece++) stack.transport.swarm(2).peerPiece(piece)
-    await settle()
+    await neighbourSends(stack, 2)
     assert.equal(outcome.result?.source, 'peers')
     assert.ok(outcome.result?.httpEquivalent, 'timed for hls.js as the startup fetch went, not as the wait for the mesh')
     const untimed = await started()
