@@ -77,7 +77,7 @@ describe('the player page', () => {
       'the P2P script requested',
     )
     const { firstFrameAt } = await viewer.playback()
-    // 2 ms: Date.now() (the first frame's time) is whole milliseconds, the resource timing is not.
+    // 2 ms: the worker script's time (Date.now() in the route) is whole milliseconds, the page's times are not.
     assert.ok(
       p2pScriptAt >= firstFrameAt! - 2,
       `the P2P script was requested ${Math.round(firstFrameAt! - p2pScriptAt)} ms before the first frame`,

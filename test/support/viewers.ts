@@ -26,7 +26,9 @@ export interface Viewer {
   /** When the page was opened (Date.now()). */
   openedAt: number
   stats(): Promise<ViewerStats>
-  /** video.currentTime, and the currentTime at the first 'playing' event (null before it). */
+  /**
+   * video.currentTime, and the currentTime at the first 'playing' event and when it fired (epoch ms; null before it).
+   */
   playback(): Promise<{ currentTime: number; firstFrameTime: number | null; firstFrameAt: number | null; waitingAfterFirstFrame: number }>
   /** Fragments hls.js loaded, with digests of their bytes. */
   fragments(): Promise<ReceivedFragment[]>
@@ -81,8 +83,10 @@ const RECORDER = `${SELECTED_BITRATE_JS}
   const watch = () => {
     const video = document.querySelector('video');
     if (!video) return setTimeout(watch, 50);
-    video.addEventListener('playing', () => {
-      if (r.firstFrameAt === null) { r.firstFrameAt = Date.now(); r.firstFrameTime = video.currentTime; }
+    // The event's own time, the same for every 'playing' listener: the page script's own listener may run first,
+    // and on a loaded machine take a few ms before this one does.
+    video.addEventListener('playing', (event) => {
+      if (r.firstFrameAt === null) { r.firstFrameAt = performance.timeOrigin + event.timeStamp; r.firstFrameTime = video.currentTime; }
     });
     video.addEventListener('waiting', () => { if (r.firstFrameAt !== null && !video.seeking) r.waiting++; });
   };
