@@ -95,8 +95,7 @@ export class PageClient {
    */
   async deliver(key: string, bufferAheadMs: number | null, callerFetches = false): Promise<DeliveredSegment | null> {
     if (!this.config.p2p) return null
-    const holdMs = requestDeadline(bufferAheadMs, this.config.deadline, this.httpEstimate, this.lastSegmentBytes).waitMs
-    const heldMs = this.holds(key, callerFetches) ? await this.startupHold.wait(holdMs) : 0
+    const heldMs = this.holds(key, callerFetches) ? await this.startupHold.wait(this.holdLimitMs(bufferAheadMs)) : 0
     if (!this.core) return null
     const buffer = bufferAheadMs === null ? null : Math.max(0, bufferAheadMs - heldMs)
     return this.core.deliver(key, buffer, callerFetches)
@@ -117,6 +116,11 @@ export class PageClient {
    */
   private holds(key: string, callerFetches: boolean): boolean {
     return !callerFetches && this.startupHold.open && this.answers(key)
+  }
+
+  /** How long a held request may wait: its P2P deadline, with the reserve the timed HTTP fetches call for. */
+  private holdLimitMs(bufferAheadMs: number | null): number {
+    return requestDeadline(bufferAheadMs, this.config.deadline, this.httpEstimate, this.lastSegmentBytes).waitMs
   }
 
   /** How long the service worker waits for `deliver` of `key` with this buffer before it fetches the segment itself. */
